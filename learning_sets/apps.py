@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class LearningSetsConfig(AppConfig):
+    name = "learning_sets"

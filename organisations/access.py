@@ -1,0 +1,177 @@
+"""The access policy: the one place that answers "may this user do this here?".
+
+Views (through the middleware and `requires`), templates (through the `can`
+template filter) and Celery tasks ask this module; nothing else decides.
+The table it implements is DESIGN.md section 5.
+"""
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django_scopes import scopes_disabled
+
+from .models import ASSIGNED_ROLES, MFA_REQUIRED_ROLES, TEAM_ROLES, Role
+
+# Actions and the roles that may perform them in an organisation they can see.
+# "national" and the assigned roles reach an organisation through the programme;
+# the team roles through membership of it.
+ORGANISATION_ACTIONS: dict[str, set[str]] = {
+    "view_workspace": {Role.NATIONAL, Role.COACH, Role.EXPERT, *TEAM_ROLES},
+    "edit_plan": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION},
+    "log_work": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION},
+    "comment": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION,
+                Role.LIVED_EXPERIENCE},
+    "invite_team": {Role.NATIONAL, Role.LEAD},
+    "manage_tokens": {Role.NATIONAL, Role.LEAD},
+    "sign_off_gate": {Role.NATIONAL, Role.COACH},
+    "adjust_phase": {Role.NATIONAL, Role.COACH},
+    "log_coaching": {Role.NATIONAL, Role.COACH, Role.EXPERT},
+    "view_fees": {Role.NATIONAL, Role.LEAD, Role.SPONSOR},
+    "export_raw": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR},
+}
+
+# Actions that are not about one organisation.
+PROGRAMME_ACTIONS: dict[str, set[str]] = {
+    "view_programme": {Role.NATIONAL},
+    "manage_programme": {Role.NATIONAL},
+    "schedule_learning_sets": {Role.NATIONAL},
+    "send_newsletters": {Role.NATIONAL},
+    "invite_programme": {Role.NATIONAL},
+    "view_audit": {Role.NATIONAL},
+    "view_portfolio": {Role.COACH, Role.EXPERT},
+    "view_evaluation": {Role.NATIONAL, Role.EVALUATOR},
+    "export_suppressed": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR},
+}
+
+
+@dataclass
+class Principal:
+    """Everything the policy needs about one user, loaded once per request."""
+
+    user_id: int | None
+    programme_roles: set[str] = field(default_factory=set)
+    collaborative_ids: set[int] = field(default_factory=set)
+    national_org_ids: set[int] = field(default_factory=set)
+    team_roles: dict[int, set[str]] = field(default_factory=dict)
+    assigned_roles: dict[int, set[str]] = field(default_factory=dict)
+    is_superuser: bool = False
+
+    @property
+    def is_national(self) -> bool:
+        return Role.NATIONAL in self.programme_roles or self.is_superuser
+
+    def roles_in(self, organisation_id: int) -> set[str]:
+        roles = set(self.team_roles.get(organisation_id, ()))
+        roles |= self.assigned_roles.get(organisation_id, set())
+        if organisation_id in self.national_org_ids:
+            roles.add(Role.NATIONAL)
+        return roles
+
+    def visible_organisation_ids(self) -> list[int]:
+        return sorted(set(self.team_roles) | set(self.assigned_roles) | self.national_org_ids)
+
+
+ANONYMOUS = Principal(user_id=None)
+
+
+def principal(user) -> Principal:
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_amhe_principal", None)
+    if cached is not None:
+        return cached
+    from collaborative.models import Enrolment
+    from organisations.models import Assignment, Membership, Organisation, ProgrammeRole
+
+    p = Principal(user_id=user.pk, is_superuser=user.is_superuser)
+    # The policy decides the scope, so it must read memberships before one exists.
+    with scopes_disabled():
+        for collaborative_id, role in ProgrammeRole.objects.filter(user=user).values_list("collaborative_id", "role"):
+            p.programme_roles.add(role)
+            if role == Role.NATIONAL:
+                p.collaborative_ids.add(collaborative_id)
+        for org_id, role in Membership.objects.filter(user=user).values_list("organisation_id", "role"):
+            p.team_roles.setdefault(org_id, set()).add(role)
+        for org_id, role in Assignment.objects.filter(user=user).values_list("organisation_id", "role"):
+            p.assigned_roles.setdefault(org_id, set()).add(role)
+            p.programme_roles.add(role)
+        if user.is_superuser:
+            p.national_org_ids = set(Organisation.objects.values_list("pk", flat=True))
+        elif p.collaborative_ids:
+            p.national_org_ids = set(
+                Enrolment.objects.filter(collaborative_id__in=p.collaborative_ids).values_list(
+                    "organisation_id", flat=True
+                )
+            )
+    user._amhe_principal = p
+    return p
+
+
+def forget(user) -> None:
+    """Drop the cached principal after the user's roles changed."""
+    if hasattr(user, "_amhe_principal"):
+        del user._amhe_principal
+
+
+def visible_organisation_ids(user) -> list[int]:
+    """Organisations whose workspace the user may open. Evaluators see none: aggregates only."""
+    return principal(user).visible_organisation_ids()
+
+
+def roles_in(user, organisation) -> set[str]:
+    org_id = getattr(organisation, "pk", organisation)
+    return principal(user).roles_in(org_id)
+
+
+def can(user, action: str, organisation=None) -> bool:
+    """May `user` perform `action`, in `organisation` for organisation actions."""
+    p = principal(user)
+    if p.user_id is None:
+        return False
+    if action in PROGRAMME_ACTIONS:
+        allowed = PROGRAMME_ACTIONS[action]
+        return bool(p.programme_roles & allowed) or (p.is_superuser and Role.NATIONAL in allowed)
+    if action not in ORGANISATION_ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    if organisation is None:
+        return False
+    return bool(roles_in(user, organisation) & ORGANISATION_ACTIONS[action])
+
+
+def needs_mfa(user) -> bool:
+    """Programme staff must have an authenticator before they see any organisation data."""
+    p = principal(user)
+    if not (p.programme_roles & MFA_REQUIRED_ROLES or p.is_superuser):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(user_id=p.user_id, type=Authenticator.Type.TOTP).exists()
+
+
+def is_assigned_role(role: str) -> bool:
+    return role in ASSIGNED_ROLES
+
+
+def requires(action: str):
+    """View decorator: the organisation (resolved by the middleware) must allow `action`.
+
+    Outsiders never get here (the middleware answers 404); a visible
+    organisation where the role may not act answers 403.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            organisation = getattr(request, "organisation", None)
+            if action in ORGANISATION_ACTIONS and organisation is None:
+                raise Http404
+            if not can(request.user, action, organisation):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator

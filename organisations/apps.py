@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OrganisationsConfig(AppConfig):
+    name = "organisations"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (audit of sign-ins)

@@ -1,0 +1,97 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from .models import PROGRAMME_ROLES, TEAM_ROLES, Invitation, Organisation, Role
+
+INVITATION_DAYS = 14
+LEAD_MAY_INVITE = [Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR, Role.LIVED_EXPERIENCE]
+
+
+class InvitationForm(forms.ModelForm):
+    """An invitation to one role. Who may offer which role is decided by the caller."""
+
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+        labels = {"email": "Email address", "role": "Role"}
+
+    def __init__(self, *args, roles, organisation=None, collaborative=None, invited_by=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "Choose a role")] + [(r.value, r.label) for r in roles]
+        self.organisation = organisation
+        self.collaborative = collaborative
+        self.invited_by = invited_by
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        role = self.data.get(self.add_prefix("role"))
+        if self.organisation is not None and role:
+            # Checking another organisation's people would leak them; this is our own organisation.
+            with scopes_disabled():
+                already = get_user_model().objects.filter(
+                    email=email, memberships__organisation=self.organisation, memberships__role=role
+                ).exists()
+            if already:
+                raise forms.ValidationError("This person already has that role in this organisation.")
+        with scopes_disabled():
+            pending = Invitation.objects.pending().filter(email=email, role=role, organisation=self.organisation)
+            if pending.exists():
+                raise forms.ValidationError("An invitation for this person and role is already waiting to be accepted.")
+        return email
+
+    def save(self, commit=True):
+        invitation = super().save(commit=False)
+        invitation.organisation = self.organisation
+        invitation.collaborative = self.collaborative
+        invitation.invited_by = self.invited_by
+        invitation.expires_at = timezone.now() + timedelta(days=INVITATION_DAYS)
+        if commit:
+            invitation.save()
+        return invitation
+
+
+class ProgrammeInvitationForm(InvitationForm):
+    """The national team invites project leads, sponsors and programme staff."""
+
+    organisation_choice = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        label="Organisation",
+        help_text="Required for project leads and sponsors; for coaches and experts, the organisation they support.",
+    )
+
+    class Meta(InvitationForm.Meta):
+        fields = ["email", "role", "organisation_choice"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, roles=[Role.LEAD, Role.SPONSOR, *PROGRAMME_ROLES], **kwargs)
+        self.fields["organisation_choice"].queryset = organisations
+        self.order_fields(["email", "role", "organisation_choice"])
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        organisation = cleaned.get("organisation_choice")
+        if role in TEAM_ROLES and organisation is None:
+            self.add_error("organisation_choice", "Choose the organisation this person will join.")
+        if role in (Role.NATIONAL, Role.EVALUATOR) and organisation is not None:
+            self.add_error("organisation_choice", "National team members and evaluators are not tied to one organisation.")
+        self.organisation = organisation
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False, label="Organisation")
+    user = forms.CharField(required=False, label="User email contains")
+    date_from = forms.DateField(required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        return cleaned

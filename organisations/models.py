@@ -1,0 +1,316 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core import signing
+from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person; they sign in with their email address."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organisation(models.Model):
+    """The tenant: a trust, local system or voluntary sector partner."""
+
+    class Kind(models.TextChoices):
+        MENTAL_HEALTH_TRUST = "mh_trust", "Mental health trust"
+        INTEGRATED_CARE_BOARD = "icb", "Integrated care board"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        VOLUNTARY_SECTOR = "voluntary", "Voluntary sector organisation"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.MENTAL_HEALTH_TRUST)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Every role the access policy knows, organisation and programme level."""
+
+    LEAD = "lead", "Project lead"
+    MEMBER = "member", "Team member"
+    DATA_CHAMPION = "data_champion", "Data champion"
+    SPONSOR = "sponsor", "Executive sponsor"
+    LIVED_EXPERIENCE = "lived_experience", "Lived-experience partner"
+    NATIONAL = "national", "National team"
+    COACH = "coach", "QI coach"
+    EXPERT = "expert", "Expert"
+    EVALUATOR = "evaluator", "Evaluator"
+
+
+TEAM_ROLES = [Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR, Role.LIVED_EXPERIENCE]
+PROGRAMME_ROLES = [Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR]
+ASSIGNED_ROLES = [Role.COACH, Role.EXPERT]
+# Roles that see organisation data beyond their own team: they must use MFA.
+MFA_REQUIRED_ROLES = {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR}
+
+
+class Membership(models.Model):
+    """A person's role in an organisation's project team."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in TEAM_ROLES])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "user", "role"], name="unique_membership_role")]
+        ordering = ["role", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class ProgrammeRole(models.Model):
+    """National team, coach, expert or evaluator in one collaborative."""
+
+    collaborative = models.ForeignKey(
+        "collaborative.Collaborative", on_delete=models.CASCADE, related_name="programme_roles"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="programme_roles")
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in PROGRAMME_ROLES])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["collaborative", "user", "role"], name="unique_programme_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.collaborative}"
+
+
+class Assignment(models.Model):
+    """A coach or expert assigned to support an organisation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in ASSIGNED_ROLES])
+    specialism = models.CharField(max_length=200, blank=True, help_text="For experts: equality area or coproduction.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user", "role"], name="unique_assignment_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organisation}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An emailed, signed, expiring, single-use link to create an account.
+
+    Either a team role in an organisation, or a programme role in a
+    collaborative (then optionally assigned to the organisation as coach or
+    expert).
+    """
+
+    SALT = "organisations.invitation"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    collaborative = models.ForeignKey(
+        "collaborative.Collaborative", on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation", _manager_class=models.Manager.from_queryset(InvitationQuerySet))
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} as {self.get_role_display()}"
+
+    @property
+    def token(self) -> str:
+        return signing.dumps({"i": self.pk, "e": self.email}, salt=self.SALT, compress=True)
+
+    @classmethod
+    def id_from_token(cls, token: str) -> int:
+        """The invitation id in a token; raises signing.BadSignature when tampered."""
+        data = signing.loads(token, salt=cls.SALT)
+        return int(data["i"])
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def grant(self, user) -> None:
+        """Give `user` the role this invitation offers."""
+        if self.role in TEAM_ROLES:
+            Membership.objects.with_scopes_disabled().get_or_create(
+                organisation_id=self.organisation_id, user=user, role=self.role
+            )
+        else:
+            ProgrammeRole.objects.get_or_create(collaborative_id=self.collaborative_id, user=user, role=self.role)
+            if self.role in ASSIGNED_ROLES and self.organisation_id:
+                Assignment.objects.with_scopes_disabled().get_or_create(
+                    organisation_id=self.organisation_id, user=user, role=self.role
+                )
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "pending"
+
+
+class AuditQuerySet(models.QuerySet):
+    """The audit log is append-only: bulk changes are refused too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit entries cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, in which organisation. Never changed, never deleted.
+
+    Foreign keys are not enforced by the database so that deleting a user or an
+    organisation never rewrites history; the email and organisation name are
+    copied in for the same reason.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Signed in"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOGOUT = "logout", "Signed out"
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        DELETE = "delete", "Deleted"
+        EXPORT = "export", "Exported"
+        INVITE = "invite", "Invited"
+        ROLE_CHANGE = "role_change", "Changed a role"
+        API = "api", "API call"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user_email = models.CharField(max_length=254, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-at"]), models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_email or 'anonymous'} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries cannot be deleted.")
+
+
+def accept_invitation(invitation_id: int, user) -> bool:
+    """Claim a pending invitation for `user` and grant its role. Single use.
+
+    The conditional update claims the row: a second click, a second tab or a
+    replayed link changes nothing and returns False.
+    """
+    from django.db import transaction
+
+    with transaction.atomic():
+        claimed = Invitation.objects.with_scopes_disabled().filter(
+            pk=invitation_id, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+        ).update(accepted_at=timezone.now(), accepted_by=user)
+        if not claimed:
+            return False
+        invitation = Invitation.objects.with_scopes_disabled().get(pk=invitation_id)
+        invitation.grant(user)
+    return True

@@ -1,0 +1,37 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope
+
+from .models import Invitation
+
+
+@shared_task(acks_late=True)
+def send_invitation(invitation_id: int) -> bool:
+    """Email an invitation link once, even if the task is retried."""
+    # A programme-staff invitation may belong to no organisation: read it without a tenant.
+    row = Invitation.objects.with_scopes_disabled().filter(pk=invitation_id).values("organisation_id").first()
+    if row is None:
+        return False
+    with scope(organisation=[row["organisation_id"]] if row["organisation_id"] else []):
+        # The conditional update claims the send: a retry or a second worker sends nothing.
+        claimed = Invitation.objects.with_scopes_disabled().filter(pk=invitation_id, sent_at=None).update(
+            sent_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        invitation = Invitation.objects.with_scopes_disabled().select_related(
+            "organisation", "invited_by", "collaborative"
+        ).get(pk=invitation_id)
+        link = settings.SITE_URL + reverse("organisations:invitation_accept", args=[invitation.token])
+        context = {"invitation": invitation, "link": link}
+        send_mail(
+            subject="You are invited to the Advancing mental health equality collaborative",
+            message=render_to_string("organisations/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    return True

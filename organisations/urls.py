@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organisations"
+
+urlpatterns = [
+    path("orgs/<slug:org>/", views.workspace, name="workspace"),
+    path("orgs/<slug:org>/team/", views.team, name="team"),
+    path("orgs/<slug:org>/team.csv", views.team_export, name="team_export"),
+    path("coaching/", views.portfolio, name="portfolio"),
+    path("programme/invitations/", views.programme_invite, name="programme_invite"),
+    path("programme/audit/", views.audit_log, name="audit_log"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

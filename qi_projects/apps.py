@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class QIProjectsConfig(AppConfig):
+    name = "qi_projects"
