@@ -54,11 +54,11 @@ def cast(db):
     partner, an assigned coach and expert; organisation B has its own lead.
     Programme staff have TOTP set up, as MFA requires.
     """
-    from collaborative.models import Collaborative, Enrolment
     from django_scopes import scopes_disabled
-    from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role, User
 
     from collaborative.demo import DEMO_TOTP_SECRET
+    from collaborative.models import Collaborative, Enrolment
+    from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role, User
 
     def person(email, mfa=False):
         user = User.objects.create_user(email=email, password="correct-horse-battery")
@@ -165,7 +165,7 @@ def browser_login(page):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         if "/2fa/authenticate" in page.url:
-            page.get_by_label("Authenticator code").fill(totp_code())
+            page.get_by_label("Code", exact=True).fill(totp_code())
             page.get_by_role("button", name="Sign in").click()
         return page
 
@@ -187,4 +187,3 @@ def invitation_factory(cast):
         )
 
     return make
-

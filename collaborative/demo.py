@@ -26,7 +26,12 @@ ORGANISATIONS = [
 
 # Enrolment dates put the six organisations in different phases on 2026-11-25.
 ENROLMENT_STARTS = [
-    date(2024, 1, 8), date(2024, 3, 4), date(2024, 9, 2), date(2025, 6, 2), date(2026, 7, 6), date(2026, 9, 7),
+    date(2024, 1, 8),
+    date(2024, 3, 4),
+    date(2024, 9, 2),
+    date(2025, 6, 2),
+    date(2026, 7, 6),
+    date(2026, 9, 7),
 ]
 
 

@@ -26,9 +26,7 @@ class Enrolment(models.Model):
     """An organisation taking part in a collaborative."""
 
     collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="enrolments")
-    organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="enrolments"
-    )
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="enrolments")
     start_date = models.DateField()
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

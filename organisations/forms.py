@@ -32,9 +32,11 @@ class InvitationForm(forms.ModelForm):
         if self.organisation is not None and role:
             # Checking another organisation's people would leak them; this is our own organisation.
             with scopes_disabled():
-                already = get_user_model().objects.filter(
-                    email=email, memberships__organisation=self.organisation, memberships__role=role
-                ).exists()
+                already = (
+                    get_user_model()
+                    .objects.filter(email=email, memberships__organisation=self.organisation, memberships__role=role)
+                    .exists()
+                )
             if already:
                 raise forms.ValidationError("This person already has that role in this organisation.")
         with scopes_disabled():
@@ -79,7 +81,9 @@ class ProgrammeInvitationForm(InvitationForm):
         if role in TEAM_ROLES and organisation is None:
             self.add_error("organisation_choice", "Choose the organisation this person will join.")
         if role in (Role.NATIONAL, Role.EVALUATOR) and organisation is not None:
-            self.add_error("organisation_choice", "National team members and evaluators are not tied to one organisation.")
+            self.add_error(
+                "organisation_choice", "National team members and evaluators are not tied to one organisation."
+            )
         self.organisation = organisation
         return cleaned
 
@@ -87,7 +91,9 @@ class ProgrammeInvitationForm(InvitationForm):
 class AuditFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False, label="Organisation")
     user = forms.CharField(required=False, label="User email contains")
-    date_from = forms.DateField(required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):

@@ -63,6 +63,10 @@ class OrganisationScopeMiddleware:
             and not getattr(request, "htmx", False)
             and not getattr(response, "audit_recorded", False)
         ):
-            record(AuditEvent.Action.VIEW, request=request, organisation=request.organisation,
-                   summary=f"Viewed {match.view_name}")
+            record(
+                AuditEvent.Action.VIEW,
+                request=request,
+                organisation=request.organisation,
+                summary=f"Viewed {match.view_name}",
+            )
         return response

@@ -121,9 +121,7 @@ class ProgrammeRole(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["collaborative", "user", "role"], name="unique_programme_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["collaborative", "user", "role"], name="unique_programme_role")]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.collaborative}"
@@ -141,9 +139,7 @@ class Assignment(models.Model):
     objects = ScopedManager(organisation="organisation")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "user", "role"], name="unique_assignment_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["organisation", "user", "role"], name="unique_assignment_role")]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
@@ -182,7 +178,9 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organisation="organisation", _manager_class=models.Manager.from_queryset(InvitationQuerySet))
+    objects = ScopedManager(
+        organisation="organisation", _manager_class=models.Manager.from_queryset(InvitationQuerySet)
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -306,9 +304,11 @@ def accept_invitation(invitation_id: int, user) -> bool:
     from django.db import transaction
 
     with transaction.atomic():
-        claimed = Invitation.objects.with_scopes_disabled().filter(
-            pk=invitation_id, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-        ).update(accepted_at=timezone.now(), accepted_by=user)
+        claimed = (
+            Invitation.objects.with_scopes_disabled()
+            .filter(pk=invitation_id, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+            .update(accepted_at=timezone.now(), accepted_by=user)
+        )
         if not claimed:
             return False
         invitation = Invitation.objects.with_scopes_disabled().get(pk=invitation_id)

@@ -18,14 +18,18 @@ def send_invitation(invitation_id: int) -> bool:
         return False
     with scope(organisation=[row["organisation_id"]] if row["organisation_id"] else []):
         # The conditional update claims the send: a retry or a second worker sends nothing.
-        claimed = Invitation.objects.with_scopes_disabled().filter(pk=invitation_id, sent_at=None).update(
-            sent_at=timezone.now()
+        claimed = (
+            Invitation.objects.with_scopes_disabled()
+            .filter(pk=invitation_id, sent_at=None)
+            .update(sent_at=timezone.now())
         )
         if not claimed:
             return False
-        invitation = Invitation.objects.with_scopes_disabled().select_related(
-            "organisation", "invited_by", "collaborative"
-        ).get(pk=invitation_id)
+        invitation = (
+            Invitation.objects.with_scopes_disabled()
+            .select_related("organisation", "invited_by", "collaborative")
+            .get(pk=invitation_id)
+        )
         link = settings.SITE_URL + reverse("organisations:invitation_accept", args=[invitation.token])
         context = {"invitation": invitation, "link": link}
         send_mail(

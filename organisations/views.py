@@ -16,15 +16,18 @@ from . import access
 from .adapters import SESSION_KEY
 from .audit import record
 from .forms import LEAD_MAY_INVITE, AuditFilterForm, InvitationForm, ProgrammeInvitationForm
-from .models import AuditEvent, Invitation, Membership, Organisation, Role, TEAM_ROLES, accept_invitation
+from .models import TEAM_ROLES, AuditEvent, Invitation, Membership, Organisation, Role, accept_invitation
 from .tasks import send_invitation
 
 
 @access.requires("view_workspace")
 def workspace(request, org):
     organisation = request.organisation
-    return render(request, "organisations/workspace.html", {"organisation": organisation,
-                                                            "roles": access.roles_in(request.user, organisation)})
+    return render(
+        request,
+        "organisations/workspace.html",
+        {"organisation": organisation, "roles": access.roles_in(request.user, organisation)},
+    )
 
 
 @access.requires("view_workspace")
@@ -35,23 +38,34 @@ def team(request, org):
     form = None
     if may_invite:
         roles = TEAM_ROLES if access.principal(request.user).is_national else LEAD_MAY_INVITE
-        form = InvitationForm(
-            request.POST or None, roles=roles, organisation=organisation, invited_by=request.user
-        )
+        form = InvitationForm(request.POST or None, roles=roles, organisation=organisation, invited_by=request.user)
         if request.method == "POST":
             if form.is_valid():
                 invitation = form.save()
-                record(AuditEvent.Action.INVITE, request=request, organisation=organisation, obj=invitation,
-                       summary=f"Invited {invitation.email} as {invitation.get_role_display()}")
+                record(
+                    AuditEvent.Action.INVITE,
+                    request=request,
+                    organisation=organisation,
+                    obj=invitation,
+                    summary=f"Invited {invitation.email} as {invitation.get_role_display()}",
+                )
                 send_invitation.delay_on_commit(invitation.pk)
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("organisations:team", org=organisation.slug)
     elif request.method == "POST":
         return HttpResponse("You cannot invite people to this team.", status=403)
     invitations = Invitation.objects.filter(organisation=organisation).select_related("invited_by")
-    return render(request, "organisations/team.html", {
-        "organisation": organisation, "members": members, "form": form, "invitations": invitations,
-    }, status=422 if form is not None and form.is_bound and not form.is_valid() else 200)
+    return render(
+        request,
+        "organisations/team.html",
+        {
+            "organisation": organisation,
+            "members": members,
+            "form": form,
+            "invitations": invitations,
+        },
+        status=422 if form is not None and form.is_bound and not form.is_valid() else 200,
+    )
 
 
 @access.requires("export_raw")
@@ -80,20 +94,30 @@ def programme_invite(request):
     p = access.principal(request.user)
     collaborative = Collaborative.objects.filter(pk__in=p.collaborative_ids).first() or Collaborative.objects.first()
     organisations = Organisation.objects.filter(pk__in=access.visible_organisation_ids(request.user))
-    form = ProgrammeInvitationForm(request.POST or None, organisations=organisations, collaborative=collaborative,
-                                   invited_by=request.user)
+    form = ProgrammeInvitationForm(
+        request.POST or None, organisations=organisations, collaborative=collaborative, invited_by=request.user
+    )
     if request.method == "POST" and form.is_valid():
         invitation = form.save()
-        record(AuditEvent.Action.INVITE, request=request, organisation=invitation.organisation, obj=invitation,
-               summary=f"Invited {invitation.email} as {invitation.get_role_display()}")
+        record(
+            AuditEvent.Action.INVITE,
+            request=request,
+            organisation=invitation.organisation,
+            obj=invitation,
+            summary=f"Invited {invitation.email} as {invitation.get_role_display()}",
+        )
         send_invitation.delay_on_commit(invitation.pk)
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return redirect("organisations:programme_invite")
     # National-level list: invitations of every organisation and of programme staff.
     with scopes_disabled():
         invitations = list(Invitation.objects.select_related("organisation", "invited_by")[:50])
-    return render(request, "organisations/programme_invite.html", {"form": form, "invitations": invitations},
-                  status=422 if form.is_bound and not form.is_valid() else 200)
+    return render(
+        request,
+        "organisations/programme_invite.html",
+        {"form": form, "invitations": invitations},
+        status=422 if form.is_bound and not form.is_valid() else 200,
+    )
 
 
 @login_not_required
@@ -101,23 +125,36 @@ def invitation_accept(request, token):
     try:
         invitation_id = Invitation.id_from_token(token)
     except (signing.BadSignature, KeyError, ValueError, TypeError):
-        return render(request, "organisations/invitation_invalid.html",
-                      {"reason": "This invitation link is not valid. Check you copied the whole link from the email."},
-                      status=400)
+        return render(
+            request,
+            "organisations/invitation_invalid.html",
+            {"reason": "This invitation link is not valid. Check you copied the whole link from the email."},
+            status=400,
+        )
     # The invitee has no account (so no scope) yet; the signed token names the row.
     with scopes_disabled():
         invitation = Invitation.objects.select_related("organisation").filter(pk=invitation_id).first()
     if invitation is None or invitation.status == "revoked":
-        return render(request, "organisations/invitation_invalid.html",
-                      {"reason": "This invitation has been withdrawn."}, status=410)
+        return render(
+            request,
+            "organisations/invitation_invalid.html",
+            {"reason": "This invitation has been withdrawn."},
+            status=410,
+        )
     if invitation.status == "accepted":
-        return render(request, "organisations/invitation_invalid.html",
-                      {"reason": "This invitation has already been used. Sign in with the account it created."},
-                      status=410)
+        return render(
+            request,
+            "organisations/invitation_invalid.html",
+            {"reason": "This invitation has already been used. Sign in with the account it created."},
+            status=410,
+        )
     if invitation.status == "expired":
-        return render(request, "organisations/invitation_invalid.html",
-                      {"reason": "This invitation has expired. Ask the person who invited you to send a new one."},
-                      status=410)
+        return render(
+            request,
+            "organisations/invitation_invalid.html",
+            {"reason": "This invitation has expired. Ask the person who invited you to send a new one."},
+            status=410,
+        )
 
     existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
     if existing is None:
@@ -128,14 +165,21 @@ def invitation_accept(request, token):
         messages.info(request, "You already have an account: sign in to accept the invitation.")
         return redirect(f"{reverse('account_login')}?next={request.path}")
     if request.user.pk != existing.pk:
-        return render(request, "organisations/invitation_invalid.html",
-                      {"reason": "This invitation is for a different email address. Sign out and sign in as the invited person."},
-                      status=403)
+        return render(
+            request,
+            "organisations/invitation_invalid.html",
+            {"reason": "This invitation is for a different email address. Sign out and sign in as the invited person."},
+            status=403,
+        )
     if request.method == "POST":
         if accept_invitation(invitation.pk, request.user):
             access.forget(request.user)
-            record(AuditEvent.Action.ROLE_CHANGE, request=request, organisation=invitation.organisation,
-                   summary=f"Accepted invitation as {invitation.get_role_display()}")
+            record(
+                AuditEvent.Action.ROLE_CHANGE,
+                request=request,
+                organisation=invitation.organisation,
+                summary=f"Accepted invitation as {invitation.get_role_display()}",
+            )
             messages.success(request, "Invitation accepted.")
         return redirect("home")
     return render(request, "organisations/invitation_accept.html", {"invitation": invitation})

@@ -5,42 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Collaborative',
+            name="Collaborative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('start_date', models.DateField()),
-                ('local_design_months', models.PositiveSmallIntegerField(default=6)),
-                ('testing_months', models.PositiveSmallIntegerField(default=24)),
-                ('sustaining_months', models.PositiveSmallIntegerField(default=6)),
-                ('annual_fee_pence', models.PositiveIntegerField(default=1500000, help_text='Net of VAT, in pence.')),
-                ('fee_years', models.PositiveSmallIntegerField(default=3)),
-                ('vat_rate_basis_points', models.PositiveIntegerField(default=2000, help_text='20% is 2000.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("start_date", models.DateField()),
+                ("local_design_months", models.PositiveSmallIntegerField(default=6)),
+                ("testing_months", models.PositiveSmallIntegerField(default=24)),
+                ("sustaining_months", models.PositiveSmallIntegerField(default=6)),
+                ("annual_fee_pence", models.PositiveIntegerField(default=1500000, help_text="Net of VAT, in pence.")),
+                ("fee_years", models.PositiveSmallIntegerField(default=3)),
+                ("vat_rate_basis_points", models.PositiveIntegerField(default=2000, help_text="20% is 2000.")),
             ],
             options={
-                'ordering': ['-start_date'],
+                "ordering": ["-start_date"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='collaborative.collaborative')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_date", models.DateField()),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="collaborative.collaborative",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation__name'],
+                "ordering": ["organisation__name"],
             },
         ),
     ]

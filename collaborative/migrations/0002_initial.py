@@ -5,22 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("collaborative", "0001_initial"),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enrolment',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='organisations.organisation'),
+            model_name="enrolment",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="enrolments", to="organisations.organisation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('collaborative', 'organisation'), name='one_active_enrolment_per_collaborative'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("collaborative", "organisation"),
+                name="one_active_enrolment_per_collaborative",
+            ),
         ),
     ]

@@ -1,0 +1,55 @@
+# The README's commands. Stamps under .make/ keep a second `make run` from
+# repeating work whose inputs have not changed.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON_CANDIDATES := python3.13 python3.12 python3 python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test bench assets migrate demo lint clean
+
+run: $(VENV)/.installed static/vendor/.built
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed static/vendor/.built
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(PY) manage.py bench
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+$(VENV)/.installed: requirements.lock
+	@if [ ! -x $(PY) ]; then \
+	  found=""; \
+	  for c in $(PYTHON_CANDIDATES); do \
+	    if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then found=$$c; break; fi; \
+	  done; \
+	  if [ -z "$$found" ]; then \
+	    echo "Python 3.12 or newer is needed and none was found (tried: $(PYTHON_CANDIDATES)). Install Python 3.12+ and try again." >&2; exit 1; \
+	  fi; \
+	  echo "Creating $(VENV) with $$found ($$($$found --version))"; \
+	  $$found -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js 20+) is needed to install the front-end packages." >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/vendor/.built: node_modules/.installed scripts/build_assets.py
+	$(VENV)/bin/python scripts/build_assets.py 2>/dev/null || python3 scripts/build_assets.py
+	@touch $@
+
+assets: static/vendor/.built
+
+clean:
+	rm -rf static/vendor staticfiles node_modules/.installed
