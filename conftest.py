@@ -93,7 +93,9 @@ def sign_in(client, user):
     """Log a user in for the test client, as if they had passed MFA too."""
     client.force_login(user)
     session = client.session
-    session["account_authentication_methods"] = [{"method": "password", "at": timezone.now().timestamp()}]
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": timezone.now().timestamp(), "reauthenticated": True}
+    ]
     session.save()
     return client
 
@@ -187,3 +189,14 @@ def invitation_factory(cast):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline():
+    """Tasks run in-process unless a test starts a real worker (which overrides celery_app)."""
+    from collaborative.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

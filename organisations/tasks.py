@@ -39,3 +39,16 @@ def send_invitation(invitation_id: int) -> bool:
             recipient_list=[invitation.email],
         )
     return True
+
+
+@shared_task(acks_late=True)
+def email_team(organisation_id: int, subject: str, body: str) -> int:
+    """Email everyone in one organisation's project team; returns how many were sent."""
+    from .models import Membership
+
+    # Tasks enter the tenant scope themselves: only this organisation's rows are visible.
+    with scope(organisation=[organisation_id]):
+        emails = sorted(set(Membership.objects.values_list("user__email", flat=True)))
+        for email in emails:
+            send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
+    return len(emails)

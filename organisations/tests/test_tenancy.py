@@ -1,0 +1,74 @@
+import pytest
+from django_scopes import ScopeError, scope, scopes_disabled
+
+from organisations import access
+from organisations.models import Membership
+
+
+def test_query_on_organisation_data_outside_a_scope_raises(cast):
+    with pytest.raises(ScopeError):
+        list(Membership.objects.all())
+    with pytest.raises(ScopeError):
+        Membership.objects.filter(role="lead").count()
+
+
+def test_scope_shows_only_the_organisations_in_it(cast):
+    with scope(organisation=[cast.org_b.pk]):
+        assert {m.organisation_id for m in Membership.objects.all()} == {cast.org_b.pk}
+
+
+def test_request_scope_hides_other_organisations_rows(client, cast, login):
+    """Inside a request, even a query that forgot its tenant sees only visible rows."""
+    from django.test import RequestFactory
+
+    from organisations.middleware import OrganisationScopeMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["orgs"] = set(Membership.objects.values_list("organisation_id", flat=True))
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/welcome/")
+    request.user = cast.lead
+    request.session = {}
+    OrganisationScopeMiddleware(view)(request)
+    assert seen["orgs"] == {cast.org_a.pk}
+
+
+def test_visible_organisations_by_role(cast):
+    a, b = cast.org_a.pk, cast.org_b.pk
+    assert access.visible_organisation_ids(cast.lead) == [a]
+    assert access.visible_organisation_ids(cast.coach) == [a]
+    assert access.visible_organisation_ids(cast.other_lead) == [b]
+    assert access.visible_organisation_ids(cast.national) == sorted([a, b])
+    assert access.visible_organisation_ids(cast.evaluator) == []
+    assert access.visible_organisation_ids(cast.nobody) == []
+
+
+def test_user_with_several_roles_gets_the_union(cast):
+    with scopes_disabled():
+        Membership.objects.create(organisation=cast.org_b, user=cast.lead, role="member")
+    access.forget(cast.lead)
+    assert access.can(cast.lead, "invite_team", cast.org_a)
+    assert not access.can(cast.lead, "invite_team", cast.org_b)
+    assert access.can(cast.lead, "log_work", cast.org_b)
+
+
+def test_unknown_action_is_an_error_not_a_silent_no(cast):
+    with pytest.raises(ValueError):
+        access.can(cast.lead, "launch_rockets", cast.org_a)
+
+
+def test_task_reads_organisation_data_inside_the_right_scope(cast):
+    from django.core import mail
+
+    from organisations.tasks import email_team
+
+    sent = email_team.delay(cast.org_a.pk, "Learning set on Tuesday", "See you there.").get()
+    recipients = sorted(addr for m in mail.outbox for addr in m.to)
+    assert sent == len(recipients) == 5
+    assert "lead@b.example" not in recipients
+    assert "lead@a.example" in recipients

@@ -1,0 +1,71 @@
+"""The issue's promise, with the demo data: nobody reaches what is not theirs."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from collaborative import demo
+from conftest import sign_in
+from tests.urlwalk import own_patterns
+
+SLUGS = [slug for _, slug, _ in demo.ORGANISATIONS]
+ORG_URL_NAMES = [name for name, route, _ in own_patterns() if "<slug:org>" in route]
+
+
+@pytest.fixture
+def demo_data(db):
+    demo.seed()
+
+
+def user(email):
+    return get_user_model().objects.get(email=email)
+
+
+def test_seed_demo_is_idempotent(demo_data):
+    from django_scopes import scopes_disabled
+
+    from organisations.models import Membership
+
+    with scopes_disabled():
+        before = Membership.objects.count()
+        demo.seed()
+        assert Membership.objects.count() == before
+    assert get_user_model().objects.filter(email__endswith="@demo.example").count() == 12
+
+
+@pytest.mark.parametrize("name", ORG_URL_NAMES)
+@pytest.mark.parametrize("slug", SLUGS[1:])
+def test_lead1_gets_404_for_every_page_of_other_organisations(client, demo_data, name, slug):
+    sign_in(client, user("lead1@demo.example"))
+    assert client.get(reverse(name, kwargs={"org": slug})).status_code == 404
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_coach1_sees_organisations_1_to_3_and_nothing_of_4_to_6(client, demo_data, slug):
+    sign_in(client, user("coach1@demo.example"))
+    expected = 200 if SLUGS.index(slug) < 3 else 404
+    assert client.get(reverse("organisations:workspace", kwargs={"org": slug})).status_code == expected
+
+
+def test_coach1_portfolio_lists_exactly_their_organisations(client, demo_data):
+    sign_in(client, user("coach1@demo.example"))
+    page = client.get(reverse("organisations:portfolio")).content.decode()
+    for index, (name, _, _) in enumerate(demo.ORGANISATIONS):
+        assert (name in page) == (index < 3), name
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_evaluator_sees_no_raw_workspace(client, demo_data, slug):
+    sign_in(client, user("evaluator@demo.example"))
+    for name in ORG_URL_NAMES:
+        assert client.get(reverse(name, kwargs={"org": slug})).status_code == 404
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(db, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG off"):
+        call_command("seed_demo")
+    call_command("seed_demo", "--force")
+    assert get_user_model().objects.filter(email="national@demo.example").exists()
