@@ -16,12 +16,20 @@ def celery_app():
     saved = dict(app.conf)
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
+    forget_backend(app)
     yield app
     app.conf.update(
         task_always_eager=saved["task_always_eager"],
         broker_url=saved["broker_url"],
         result_backend=saved["result_backend"],
     )
+    forget_backend(app)
+
+
+def forget_backend(app):
+    """Earlier tasks in this process built the app's (disabled) result backend: build it again."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @pytest.mark.redis
