@@ -10,6 +10,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -136,7 +137,8 @@ def _playwright():
 
 
 @pytest.fixture
-def page(_playwright, live_server):
+def page(_playwright, live_server, transactional_db):
+    cache.clear()
     context = _playwright.new_context(base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
