@@ -143,7 +143,7 @@ def page(_playwright, live_server, transactional_db):
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(f"{msg.text} at {msg.location}") if msg.type == "error" else None)
     page.console_errors = errors
     yield page
     context.close()

@@ -1,14 +1,16 @@
 """The demo collaborative: organisations, people and their roles. Idempotent."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
 
-from .models import Collaborative, Enrolment
+from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
+from .phases import GATES
 
 DEMO_PASSWORD = "amhe-demo-2026"
 # A published secret so that anyone trying the demo can produce codes for the
@@ -32,6 +34,15 @@ ENROLMENT_STARTS = [
     date(2025, 6, 2),
     date(2026, 7, 6),
     date(2026, 9, 7),
+]
+SPONSORS = ["Sam Adeyemi", "Grace Whitfield", "Imran Hussain", "Claire O'Neill", "David Mensah", ""]
+# Gates passed: (organisation index, phase number, date passed). Everything else follows from the plan.
+GATES_PASSED = [
+    (0, 1, date(2024, 7, 31)),
+    (0, 2, date(2026, 7, 31)),
+    (1, 1, date(2024, 9, 3)),
+    (2, 1, date(2025, 3, 1)),
+    (3, 1, date(2026, 2, 1)),
 ]
 
 
@@ -93,13 +104,151 @@ def seed() -> dict:
         ]
         for coach in coaches:
             ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=coach, role=Role.COACH)
+        leads = []
         for index, organisation in enumerate(organisations):
             Assignment.objects.get_or_create(organisation=organisation, user=coaches[index // 3], role=Role.COACH)
             lead = _user(f"lead{index + 1}@demo.example", "Lead", f"{index + 1}")
             Membership.objects.get_or_create(organisation=organisation, user=lead, role=Role.LEAD)
+            leads.append(lead)
 
         sponsor = _user("sponsor1@demo.example", "Sam", "Adeyemi")
         Membership.objects.get_or_create(organisation=organisations[0], user=sponsor, role=Role.SPONSOR)
         member = _user("member1@demo.example", "Morgan", "Lee")
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
+        seed_programme(collaborative, organisations, leads, national, coaches)
     return {"collaborative": collaborative, "organisations": organisations}
+
+
+def seed_programme(collaborative, organisations, leads, national, coaches) -> None:
+    """Phases, gates, meetings, coaching and invoices, once per organisation."""
+    today = timezone.localdate()
+    for index, organisation in enumerate(organisations):
+        enrolment = Enrolment.objects.get(collaborative=collaborative, organisation=organisation, active=True)
+        if enrolment.phases.exists():
+            continue  # already seeded: never duplicate history
+        enrolment.lead_name, enrolment.lead_email = leads[index].display_name, leads[index].email
+        if SPONSORS[index]:
+            enrolment.sponsor_name = SPONSORS[index]
+            enrolment.sponsor_email = "sponsor1@demo.example" if index == 0 else f"sponsor{index + 1}@demo.example"
+        enrolment.save()
+        phases = enrolment.plan_phases()
+        enrolment.schedule_invoices()
+        coach = coaches[index // 3]
+        if index == 5:
+            continue  # no named sponsor: local design cannot start yet
+        _demo_phase_history(organisation, phases, index, national, coach)
+        _demo_meetings(organisation, leads[index], index, today, phases[0].actual_start)
+        _demo_coaching(organisation, coach, today, phases[0].actual_start)
+        _demo_invoices(enrolment, index, today)
+
+
+def _demo_phase_history(organisation, phases, index, national, coach) -> None:
+    first = phases[0]
+    first.actual_start = first.planned_start
+    first.save()
+    PhaseEvent.objects.create(
+        organisation=organisation, phase=first, kind=PhaseEvent.Kind.STARTED, on_date=first.actual_start, by=national
+    )
+    if index == 3:  # Westbrook took two months longer over local design
+        old_end = first.planned_end
+        first.planned_end = date(2026, 1, 31)
+        first.save()
+        PhaseEvent.objects.create(
+            organisation=organisation,
+            phase=first,
+            kind=PhaseEvent.Kind.EXTENDED,
+            on_date=first.planned_end,
+            by=coach,
+            old_end=old_end,
+            new_end=first.planned_end,
+            reason="Community engagement with Black African and Caribbean groups took longer than planned.",
+        )
+    for org_index, number, passed_on in GATES_PASSED:
+        if org_index != index:
+            continue
+        phase, following = phases[number - 1], phases[number] if number < 3 else None
+        for item in GATES[number]:
+            GateTick.objects.get_or_create(
+                phase=phase,
+                key=item.key,
+                defaults={"organisation": organisation, "note": "Confirmed at the gate review.", "by": coach},
+            )
+        phase.actual_end = passed_on
+        phase.save()
+        PhaseEvent.objects.create(
+            organisation=organisation,
+            phase=phase,
+            kind=PhaseEvent.Kind.GATE_PASSED,
+            on_date=passed_on,
+            by=coach,
+            reason="Gate review with the coach.",
+        )
+        if following is not None:
+            shift = passed_on + timedelta(days=1) - following.planned_start
+            for later in phases[number:]:
+                later.planned_start += shift
+                later.planned_end += shift
+                later.save()
+            following.actual_start = passed_on + timedelta(days=1)
+            following.save()
+            PhaseEvent.objects.create(
+                organisation=organisation,
+                phase=following,
+                kind=PhaseEvent.Kind.STARTED,
+                on_date=following.actual_start,
+                by=coach,
+            )
+
+
+def _demo_meetings(organisation, lead, index, today, started) -> None:
+    # Eastmoor (index 2) has not met for six weeks: the board flags it.
+    last = today - timedelta(days=42 if index == 2 else 4 + index)
+    day, meetings = last, []
+    while day >= max(started, today - timedelta(days=180)):
+        meetings.append(day)
+        day -= timedelta(days=14)
+    for n, day in enumerate(sorted(meetings)):
+        meeting = TeamMeeting.objects.create(
+            organisation=organisation,
+            date=day,
+            created_by=lead,
+            attendees="Project lead\nData champion\nLived-experience partner\nService manager",
+            notes="Reviewed this fortnight's data and the PDSA cycles under way.",
+        )
+        if n % 2 == 0:
+            MeetingAction.objects.create(
+                organisation=organisation,
+                meeting=meeting,
+                owner="Data champion",
+                description="Refresh the monthly breakdown by ethnicity",
+                due_on=day + timedelta(days=14),
+                done=day < today - timedelta(days=14),
+            )
+
+
+def _demo_coaching(organisation, coach, today, started) -> None:
+    for months_ago in (4, 3, 2, 1):
+        day = today - timedelta(days=30 * months_ago + 3)
+        if day < started:
+            continue
+        CoachingSession.objects.create(
+            organisation=organisation,
+            date=day,
+            coach=coach,
+            attendees="Project lead, data champion",
+            notes="Went through the run chart together and planned the next PDSA cycle.",
+            agreed_actions="Lead to share the driver diagram with the lived-experience group.",
+        )
+
+
+def _demo_invoices(enrolment, index, today) -> None:
+    for invoice in Invoice.objects.filter(enrolment=enrolment):
+        if invoice.scheduled_on > today:
+            continue
+        invoice.issued_on = invoice.scheduled_on
+        invoice.due_on = invoice.issued_on + timedelta(days=30)
+        invoice.reference = f"AMHE-{enrolment.organisation.slug.upper()}-{invoice.year}"
+        # Westbrook (index 3) has not paid its second year: the board flags it once it is due.
+        if not (index == 3 and invoice.year == 2):
+            invoice.paid_on = invoice.issued_on + timedelta(days=21)
+        invoice.save()

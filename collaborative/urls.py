@@ -9,7 +9,19 @@ admin.site.login = secure_admin_login(admin.site.login)
 programme_patterns = (
     [
         path("programme/", views.board, name="board"),
+        path("programme/enrol/", views.enrol, name="enrol"),
+        path("programme/settings/", views.collaborative_settings, name="settings"),
         path("evaluation/", views.evaluation, name="evaluation"),
+        path("orgs/<slug:org>/programme/", views.phase_overview, name="phases"),
+        path("orgs/<slug:org>/programme/start/", views.phase_start, name="phase_start"),
+        path("orgs/<slug:org>/programme/phases/<int:number>/adjust/", views.phase_adjust, name="phase_adjust"),
+        path("orgs/<slug:org>/programme/gate/pass/", views.gate_pass, name="gate_pass"),
+        path("orgs/<slug:org>/programme/gate/<slug:key>/tick/", views.gate_tick, name="gate_tick"),
+        path("orgs/<slug:org>/programme/people/", views.people, name="people"),
+        path("orgs/<slug:org>/meetings/", views.meetings, name="meetings"),
+        path("orgs/<slug:org>/coaching/", views.coaching, name="coaching"),
+        path("orgs/<slug:org>/fees/", views.fees, name="fees"),
+        path("orgs/<slug:org>/fees/<int:pk>/", views.invoice_edit, name="invoice_edit"),
     ],
     "collaborative",
 )
@@ -22,4 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(programme_patterns)),
     path("", include("organisations.urls")),
+    path("", include("qi_projects.urls")),
 ]

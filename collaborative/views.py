@@ -1,14 +1,38 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from organisations import access
-from organisations.models import Organisation
+from organisations.audit import record
+from organisations.models import Assignment, AuditEvent, Invitation, Role
+from organisations.tasks import send_invitation
 from organisations.views import role_home
 
-from . import health
-from .models import Enrolment
+from . import charts, health, phases
+from .forms import (
+    AdjustPhaseForm,
+    AssignmentForm,
+    CoachingSessionForm,
+    CollaborativeForm,
+    EnrolmentForm,
+    GatePassForm,
+    GateTickForm,
+    InvoiceForm,
+    MeetingActionFormSet,
+    NamedPeopleForm,
+    StartPhaseForm,
+    TeamMeetingForm,
+)
+from .models import CoachingSession, Collaborative, Enrolment, Invoice, Phase, PhaseEvent, TeamMeeting
+
+NO_MEETING_DAYS = 21
 
 
 @login_not_required
@@ -26,20 +50,502 @@ def no_role(request):
     return render(request, "collaborative/no_role.html")
 
 
+def national_collaborative(user) -> Collaborative:
+    p = access.principal(user)
+    return Collaborative.objects.filter(pk__in=p.collaborative_ids).first() or Collaborative.objects.first()
+
+
+def invite_named(enrolment: Enrolment, by, request) -> None:
+    """Invite the enrolment's named lead and sponsor, unless already invited or in the team."""
+    from datetime import timedelta
+
+    for role, email in ((Role.LEAD, enrolment.lead_email), (Role.SPONSOR, enrolment.sponsor_email)):
+        if not email:
+            continue
+        email = email.lower()
+        if Invitation.objects.pending().filter(organisation=enrolment.organisation, email=email, role=role).exists():
+            continue
+        if enrolment.organisation.memberships.filter(user__email=email, role=role).exists():
+            continue
+        invitation = Invitation.objects.create(
+            email=email,
+            role=role,
+            organisation=enrolment.organisation,
+            collaborative=enrolment.collaborative,
+            invited_by=by,
+            expires_at=timezone.now() + timedelta(days=14),
+        )
+        record(
+            AuditEvent.Action.INVITE,
+            request=request,
+            organisation=enrolment.organisation,
+            obj=invitation,
+            summary=f"Invited {email} as {invitation.get_role_display()}",
+        )
+        send_invitation.delay_on_commit(invitation.pk)
+
+
+def set_assignments(organisation, coach, experts) -> None:
+    Assignment.objects.filter(organisation=organisation).delete()
+    if coach:
+        Assignment.objects.create(organisation=organisation, user=coach, role=Role.COACH)
+    for expert in experts:
+        Assignment.objects.create(organisation=organisation, user=expert, role=Role.EXPERT)
+
+
+# --- National team: the board, enrolment, settings ------------------------------
+
+
+FLAG_LABELS = {
+    "no_lead": "No named project lead",
+    "no_sponsor": "No named executive sponsor",
+    "overrun": "Phase overrunning",
+    "no_meeting": f"No team meeting in {NO_MEETING_DAYS} days",
+    "overdue_invoice": "Invoice overdue",
+}
+
+
+def enrolment_flags(enrolment, today) -> list[str]:
+    flags = []
+    if not enrolment.has_named_lead:
+        flags.append("no_lead")
+    if not enrolment.has_named_sponsor:
+        flags.append("no_sponsor")
+    if enrolment.current_phase_planned_end and enrolment.current_phase_planned_end < today:
+        flags.append("overrun")
+    if enrolment.current_phase and (
+        enrolment.last_meeting is None or (today - enrolment.last_meeting).days > NO_MEETING_DAYS
+    ):
+        flags.append("no_meeting")
+    if enrolment.has_overdue_invoice:
+        flags.append("overdue_invoice")
+    return flags
+
+
 @access.requires("view_programme")
 def board(request):
-    enrolments = Enrolment.objects.filter(
-        organisation_id__in=access.visible_organisation_ids(request.user)
-    ).select_related("organisation", "collaborative")
-    return render(request, "collaborative/board.html", {"enrolments": enrolments})
+    today = timezone.localdate()
+    coaches = Assignment.objects.filter(role=Role.COACH).select_related("user")
+    enrolments = (
+        Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(request.user))
+        .with_flags(today)
+        .select_related("organisation", "collaborative")
+        .prefetch_related(
+            Prefetch("phases", queryset=Phase.objects.order_by("number")),
+            Prefetch("organisation__assignments", queryset=coaches, to_attr="coach_assignments"),
+        )
+    )
+    phase_filter = request.GET.get("phase", "")
+    coach_filter = request.GET.get("coach", "")
+    flag_filter = request.GET.get("flag", "")
+    rows = []
+    for enrolment in enrolments:
+        flags = enrolment_flags(enrolment, today)
+        coach_list = [a.user for a in enrolment.organisation.coach_assignments]
+        phase_list = list(enrolment.phases.all())
+        finished = bool(phase_list) and all(p.actual_end for p in phase_list)
+        phase_key = str(enrolment.current_phase or ("done" if finished else "not_started"))
+        if phase_filter and phase_key != phase_filter:
+            continue
+        if coach_filter and coach_filter not in {str(c.pk) for c in coach_list}:
+            continue
+        if flag_filter and flag_filter not in flags:
+            continue
+        current = next((p for p in enrolment.phases.all() if p.is_current), None)
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "organisation": enrolment.organisation,
+                "phases": list(enrolment.phases.all()),
+                "current": current,
+                "progress": current.progress(today) if current else None,
+                "coaches": coach_list,
+                "flags": [(f, FLAG_LABELS[f]) for f in flags],
+                "phase_key": phase_key,
+            }
+        )
+    all_coaches = {a.user.pk: a.user for a in coaches}
+    context = {
+        "rows": rows,
+        "today": today,
+        "figure": charts.timeline_figure(rows, today),
+        "phase_choices": [
+            ("1", "Local design"),
+            ("2", "Testing and scaling up"),
+            ("3", "Sustaining"),
+            ("not_started", "Not started"),
+            ("done", "Completed"),
+        ],
+        "coach_choices": sorted(all_coaches.values(), key=lambda u: u.display_name),
+        "flag_choices": FLAG_LABELS.items(),
+        "filters": {"phase": phase_filter, "coach": coach_filter, "flag": flag_filter},
+        "counts": {key: sum(1 for r in rows if key in dict(r["flags"])) for key in FLAG_LABELS},
+    }
+    return render(request, "collaborative/board.html", context)
+
+
+@access.requires("manage_programme")
+def enrol(request):
+    collaborative = national_collaborative(request.user)
+    form = EnrolmentForm(request.POST or None, collaborative=collaborative)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organisation = form.organisation_to_enrol()
+            data = form.cleaned_data
+            enrolment = Enrolment.objects.with_scopes_disabled().create(
+                collaborative=collaborative,
+                organisation=organisation,
+                start_date=data["start_date"],
+                lead_name=data["lead_name"],
+                lead_email=data["lead_email"],
+                sponsor_name=data["sponsor_name"],
+                sponsor_email=data["sponsor_email"],
+            )
+            # The organisation is new to this request's scope: enter it to plan its phases and fees.
+            from django_scopes import scope
+
+            with scope(organisation=[organisation.pk]):
+                enrolment.plan_phases()
+                enrolment.schedule_invoices()
+                set_assignments(organisation, data["coach"], data["experts"])
+                invite_named(enrolment, request.user, request)
+            access.forget(request.user)
+        messages.success(request, f"{organisation.name} is enrolled.")
+        return redirect("collaborative:phases", org=organisation.slug)
+    return render(
+        request,
+        "collaborative/enrol.html",
+        {"form": form, "collaborative": collaborative},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@access.requires("manage_programme")
+def collaborative_settings(request):
+    collaborative = national_collaborative(request.user)
+    form = CollaborativeForm(request.POST or None, instance=collaborative)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Programme settings saved. New enrolments use them; existing plans keep theirs.")
+        return redirect("collaborative:settings")
+    return render(
+        request,
+        "collaborative/settings.html",
+        {"form": form, "collaborative": collaborative},
+        status=422 if form.is_bound else 200,
+    )
 
 
 @access.requires("view_evaluation")
 def evaluation(request):
-    # Aggregates only: counts of organisations by type, never a workspace.
-    from django.db.models import Count
+    # Aggregates only: counts of organisations by phase, never a workspace.
+    today = timezone.localdate()
+    enrolments = Enrolment.objects.filter(active=True, organisation_id__in=_all_enrolled_ids(request.user))
+    by_phase = dict(
+        enrolments.with_flags(today)
+        .values_list("current_phase")
+        .annotate(n=Count("pk"))
+        .values_list("current_phase", "n")
+    )
+    from measures.disclosure import suppress_count
 
-    by_kind = Organisation.objects.values("kind").annotate(n=Count("pk")).order_by("kind")
-    labels = dict(Organisation.Kind.choices)
-    rows = [(labels.get(r["kind"], r["kind"]), r["n"]) for r in by_kind]
+    labels = dict(Phase.Number.choices)
+    rows = [(labels[number], suppress_count(by_phase.get(number, 0))) for number in (1, 2, 3)]
     return render(request, "collaborative/evaluation.html", {"rows": rows})
+
+
+def _all_enrolled_ids(user):
+    # Evaluators see no organisation's workspace, but aggregate figures cover every enrolled organisation.
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        return list(Enrolment.objects.filter(active=True).values_list("organisation_id", flat=True))
+
+
+# --- One organisation's programme: phases, gates, people ------------------------
+
+
+def _enrolment(request):
+    enrolment = (
+        Enrolment.objects.filter(organisation=request.organisation, active=True).select_related("collaborative").first()
+    )
+    if enrolment is None:
+        from django.http import Http404
+
+        raise Http404("This organisation is not enrolled.")
+    return enrolment
+
+
+@access.requires("view_workspace")
+def phase_overview(request, org):
+    enrolment = _enrolment(request)
+    today = timezone.localdate()
+    phase_list = list(enrolment.phases.all())
+    current = next((p for p in phase_list if p.is_current), None)
+    for phase in phase_list:
+        phase.organisation = request.organisation
+    gate = phases.gate_status(current) if current else []
+    events = PhaseEvent.objects.filter(organisation=request.organisation).select_related("phase", "by")
+    user, organisation = request.user, request.organisation
+    context = {
+        "organisation": organisation,
+        "enrolment": enrolment,
+        "phases": phase_list,
+        "current": current,
+        "gate": gate,
+        "gate_complete": bool(gate) and all(s.done for s in gate),
+        "events": events,
+        "today": today,
+        "assignments": Assignment.objects.filter(organisation=organisation).select_related("user"),
+        "may_manage": access.can(user, "manage_enrolment", organisation),
+        "may_sign_off": access.can(user, "sign_off_gate", organisation),
+        "may_adjust": access.can(user, "adjust_phase", organisation),
+        "start_form": StartPhaseForm(),
+        "pass_form": GatePassForm(),
+        "tick_form": GateTickForm(),
+        "figure": charts.timeline_figure([{"organisation": organisation, "phases": phase_list}], today, height=220),
+    }
+    return render(request, "collaborative/phases.html", context)
+
+
+@require_POST
+@access.requires("manage_enrolment")
+def phase_start(request, org):
+    enrolment = _enrolment(request)
+    form = StartPhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            phases.start_first_phase(enrolment, by=request.user, on_date=form.cleaned_data["on_date"])
+            messages.success(request, "Local design has started.")
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    else:
+        messages.error(request, "Give a valid start date.")
+    return redirect("collaborative:phases", org=org)
+
+
+@access.requires("adjust_phase")
+def phase_adjust(request, org, number):
+    enrolment = _enrolment(request)
+    phase = get_object_or_404(Phase, enrolment=enrolment, number=number)
+    form = AdjustPhaseForm(request.POST or None, initial={"new_end": phase.planned_end})
+    if request.method == "POST" and form.is_valid():
+        try:
+            phases.adjust_phase(
+                phase, new_end=form.cleaned_data["new_end"], reason=form.cleaned_data["reason"], by=request.user
+            )
+            messages.success(request, f"{phase} now ends on {phase.planned_end:%d %B %Y}.")
+            return redirect("collaborative:phases", org=org)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+    return render(
+        request,
+        "collaborative/phase_adjust.html",
+        {"organisation": request.organisation, "phase": phase, "form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@access.requires("sign_off_gate")
+def gate_tick(request, org, key):
+    enrolment = _enrolment(request)
+    current = phases.current_phase(enrolment)
+    form = GateTickForm(request.POST)
+    if current is None:
+        messages.error(request, "No phase is under way, so there is no gate to tick.")
+    elif not form.is_valid():
+        messages.error(request, "Add a note saying what shows this item is done.")
+    else:
+        try:
+            phases.tick_item(current, key=key, note=form.cleaned_data["note"], by=request.user)
+            messages.success(request, "Gate item ticked.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("collaborative:phases", org=org)
+
+
+@require_POST
+@access.requires("sign_off_gate")
+def gate_pass(request, org):
+    enrolment = _enrolment(request)
+    current = phases.current_phase(enrolment)
+    form = GatePassForm(request.POST)
+    if current is None:
+        messages.error(request, "No phase is under way.")
+    elif not form.is_valid():
+        messages.error(request, "Give the date the gate was passed.")
+    else:
+        try:
+            following = phases.pass_gate(
+                current, by=request.user, on_date=form.cleaned_data["on_date"], note=form.cleaned_data["note"]
+            )
+            messages.success(
+                request,
+                f"Gate passed: {following} has started." if following else "Gate passed: the programme is complete.",
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    return redirect("collaborative:phases", org=org)
+
+
+@access.requires("manage_enrolment")
+def people(request, org):
+    enrolment = _enrolment(request)
+    organisation = request.organisation
+    current: dict[str, list[int]] = {}
+    for assignment in Assignment.objects.filter(organisation=organisation):
+        current.setdefault(assignment.role, []).append(assignment.user_id)
+    named = NamedPeopleForm(request.POST or None, instance=enrolment, prefix="named")
+    assign = AssignmentForm(
+        request.POST or None,
+        collaborative=enrolment.collaborative,
+        prefix="assign",
+        initial={"coach": (current.get(Role.COACH) or [None])[0], "experts": current.get(Role.EXPERT, [])},
+    )
+    if request.method == "POST" and named.is_valid() and assign.is_valid():
+        with transaction.atomic():
+            named.save()
+            set_assignments(organisation, assign.cleaned_data["coach"], assign.cleaned_data["experts"])
+            invite_named(enrolment, request.user, request)
+        record(
+            AuditEvent.Action.ROLE_CHANGE,
+            request=request,
+            organisation=organisation,
+            summary="Changed the named lead, sponsor, coach or experts",
+        )
+        messages.success(request, "People saved.")
+        return redirect("collaborative:phases", org=org)
+    return render(
+        request,
+        "collaborative/people.html",
+        {"organisation": organisation, "named": named, "assign": assign},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            for e in errors:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# --- Team meetings and coaching -------------------------------------------------
+
+
+@access.requires("view_workspace")
+def meetings(request, org):
+    organisation = request.organisation
+    may_log = access.can(request.user, "log_work", organisation)
+    if request.method == "POST" and not may_log:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    form = TeamMeetingForm(request.POST or None, prefix="meeting")
+    actions = MeetingActionFormSet(request.POST or None, prefix="actions", instance=TeamMeeting())
+    if request.method == "POST" and form.is_valid() and actions.is_valid():
+        with transaction.atomic():
+            meeting = form.save(commit=False)
+            meeting.organisation = organisation
+            meeting.created_by = request.user
+            meeting.save()
+            for action_form in actions.forms:
+                if action_form.has_changed():
+                    action = action_form.save(commit=False)
+                    action.meeting = meeting
+                    action.organisation = organisation
+                    action.save()
+        messages.success(request, f"Meeting of {meeting.date:%d %B %Y} recorded.")
+        return redirect("collaborative:meetings", org=org)
+    listing = TeamMeeting.objects.filter(organisation=organisation).prefetch_related("actions")[:30]
+    last = listing[0].date if listing else None
+    overdue = last is None or (timezone.localdate() - last).days > NO_MEETING_DAYS
+    return render(
+        request,
+        "collaborative/meetings.html",
+        {
+            "organisation": organisation,
+            "meetings": listing,
+            "form": form,
+            "actions": actions,
+            "may_log": may_log,
+            "last": last,
+            "overdue": overdue,
+            "no_meeting_days": NO_MEETING_DAYS,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@access.requires("view_workspace")
+def coaching(request, org):
+    organisation = request.organisation
+    may_log = access.can(request.user, "log_coaching", organisation)
+    if request.method == "POST" and not may_log:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    form = CoachingSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = form.save(commit=False)
+        session.organisation = organisation
+        session.coach = request.user
+        session.save()
+        messages.success(request, f"Coaching session of {session.date:%d %B %Y} recorded.")
+        return redirect("collaborative:coaching", org=org)
+    sessions = CoachingSession.objects.filter(organisation=organisation).select_related("coach")[:50]
+    return render(
+        request,
+        "collaborative/coaching.html",
+        {"organisation": organisation, "sessions": sessions, "form": form, "may_log": may_log},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- Fees -------------------------------------------------------------------------
+
+
+@access.requires("view_fees")
+def fees(request, org):
+    enrolment = _enrolment(request)
+    today = timezone.localdate()
+    invoices = list(Invoice.objects.filter(enrolment=enrolment))
+    for invoice in invoices:
+        invoice.current_status = invoice.status(today)
+    totals = {k: sum(getattr(i, k) for i in invoices) for k in ("net_pence", "vat_pence", "gross_pence")}
+    paid = sum(i.gross_pence for i in invoices if i.paid_on)
+    return render(
+        request,
+        "collaborative/fees.html",
+        {
+            "organisation": request.organisation,
+            "enrolment": enrolment,
+            "invoices": invoices,
+            "totals": totals,
+            "paid": paid,
+            "may_edit": access.can(request.user, "edit_fees", request.organisation),
+        },
+    )
+
+
+@access.requires("edit_fees")
+def invoice_edit(request, org, pk):
+    enrolment = _enrolment(request)
+    invoice = get_object_or_404(Invoice, pk=pk, enrolment=enrolment)
+    form = InvoiceForm(request.POST or None, instance=invoice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Year {invoice.year} invoice saved.")
+        return redirect("collaborative:fees", org=org)
+    return render(
+        request,
+        "collaborative/invoice_edit.html",
+        {"organisation": request.organisation, "invoice": invoice, "form": form},
+        status=422 if form.is_bound else 200,
+    )

@@ -33,6 +33,8 @@ ORGANISATION_ACTIONS: dict[str, set[str]] = {
     "invite_team": {Role.NATIONAL, Role.LEAD},
     "manage_tokens": {Role.NATIONAL, Role.LEAD},
     "sign_off_gate": {Role.NATIONAL, Role.COACH},
+    "manage_enrolment": {Role.NATIONAL},
+    "edit_fees": {Role.NATIONAL},
     "adjust_phase": {Role.NATIONAL, Role.COACH},
     "log_coaching": {Role.NATIONAL, Role.COACH, Role.EXPERT},
     "view_fees": {Role.NATIONAL, Role.LEAD, Role.SPONSOR},

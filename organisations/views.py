@@ -26,7 +26,11 @@ def workspace(request, org):
     return render(
         request,
         "organisations/workspace.html",
-        {"organisation": organisation, "roles": access.roles_in(request.user, organisation)},
+        {
+            "organisation": organisation,
+            "roles": access.roles_in(request.user, organisation),
+            "may_view_fees": access.can(request.user, "view_fees", organisation),
+        },
     )
 
 

@@ -18,7 +18,7 @@ VENDOR = ROOT / "static" / "vendor"
 
 def main() -> int:
     nhsuk = NODE / "nhsuk-frontend" / "dist" / "nhsuk"
-    plotly = NODE / "plotly.js-strict-dist-min" / "plotly-strict.min.js"
+    plotly = NODE / "plotly.js-basic-dist-min" / "plotly-basic.min.js"
     missing = [str(p) for p in (nhsuk, plotly) if not p.exists()]
     if missing:
         print("Front-end packages are missing (run npm ci):", ", ".join(missing), file=sys.stderr)
