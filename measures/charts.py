@@ -1,0 +1,206 @@
+"""Plotly figures for SPC charts, as plain dicts drawn by static/js/charts.js.
+
+Colours are Making Data Count's. Each period's mean and process limits are
+drawn separately (broken at rebases) and dashed while they are trial limits.
+Hover text says in plain words what a point means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from . import spc
+
+GREY, BLUE, ORANGE, PURPLE, RED = "#a6a6a6", "#00b0f0", "#e46c0a", "#490092", "#de1b1b"
+POINT_COLOURS = {
+    None: GREY,
+    "common_cause": GREY,
+    "special_cause_improvement": BLUE,
+    "special_cause_concern": ORANGE,
+    "special_cause_neutral_high": PURPLE,
+    "special_cause_neutral_low": PURPLE,
+}
+SIGNAL_WORDS = {
+    "above_upper": "above the upper process limit",
+    "below_lower": "below the lower process limit",
+    "trend_increasing": "part of a run of 7 or more rising points",
+    "trend_decreasing": "part of a run of 7 or more falling points",
+    "two_in_three_above": "2 of 3 points close to the upper limit",
+    "two_in_three_below": "2 of 3 points close to the lower limit",
+    "run_above": "part of 7 or more points in a row above the mean",
+    "run_below": "part of 7 or more points in a row below the mean",
+}
+TYPE_WORDS = {
+    "special_cause_improvement": "improvement",
+    "special_cause_concern": "concern",
+    "special_cause_neutral_high": "unusually high",
+    "special_cause_neutral_low": "unusually low",
+}
+VARIATION_TEXT = {
+    "common_cause": "Common cause variation: no signal of change",
+    "special_cause_improvement": "Special cause variation: improvement",
+    "special_cause_concern": "Special cause variation: concern",
+    "special_cause_neutral_high": "Special cause variation: unusually high (no direction set)",
+    "special_cause_neutral_low": "Special cause variation: unusually low (no direction set)",
+    None: "Not enough data for a signal",
+}
+ASSURANCE_TEXT = {
+    "consistent_pass": "The process will consistently meet the target",
+    "consistent_fail": "The process will not meet the target without change",
+    "inconsistent": "The process will sometimes meet the target and sometimes not",
+    None: "No target, or no direction: no assurance",
+}
+RULE_NAMES = {
+    "mdc": "Making Data Count rules (2023 two-in-three)",
+    "mdc-pre2023": "Making Data Count rules (before 2023)",
+    "anhoej": "Run chart, Anhøj rules",
+}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A marker on the chart: a PDSA cycle's start or a phase change."""
+
+    on: date
+    label: str
+    detail: str
+    kind: str = "pdsa"  # "pdsa" or "phase"
+
+
+def point_words(point, scale: float = 1.0, unit: str = "") -> str:
+    if point.value is None:
+        return "No data for this period (a gap, not zero)"
+    text = f"{_fmt(point.value * scale)}{unit}"
+    if point.special_cause:
+        text += f": {SIGNAL_WORDS[point.special_cause]}"
+        if point.point_type in TYPE_WORDS:
+            text += f", {TYPE_WORDS[point.point_type]}"
+    else:
+        text += ": common cause variation"
+    if point.trial:
+        text += " (trial limits)"
+    return text
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def spc_figure(
+    chart: spc.Chart,
+    periods: Sequence[date],
+    *,
+    title: str = "",
+    scale: float = 1.0,
+    unit: str = "",
+    annotations: Sequence[Annotation] = (),
+) -> dict:
+    """An SPC chart: points coloured by type, limits per period, target, annotations."""
+    x = [p.isoformat() for p in periods]
+    points = chart.points
+
+    def scaled(v):
+        return None if v is None else v * scale
+
+    traces: list[dict] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": x,
+            "y": [scaled(p.value) for p in points],
+            "line": {"color": GREY, "width": 1.5},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "connectgaps": False,
+        }
+    ]
+    for name, key, dash_when_final in (("Mean", "mean", "solid"), ("Process limits", "upper", "dot")):
+        for period in chart.periods:
+            segment = range(period.start, period.end + 1)
+            dash = "dash" if period.trial else dash_when_final
+            for attribute in ([key] if key == "mean" else ["upper", "lower"]):
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "x": [x[i] for i in segment],
+                        "y": [scaled(getattr(points[i], attribute)) for i in segment],
+                        "line": {"color": "#231f20" if key == "mean" else "#7f7f7f", "dash": dash,
+                                 "width": 1.5 if key == "mean" else 1, "shape": "hv" if chart.chart_type != "xmr"
+                                 else "linear"},
+                        "name": name + (" (trial)" if period.trial else ""),
+                        "legendgroup": name,
+                        "showlegend": period.index == 0 and attribute != "lower",
+                        "hoverinfo": "skip",
+                    }
+                )
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "x": x,
+            "y": [scaled(p.value) for p in points],
+            "marker": {"color": [POINT_COLOURS.get(p.point_type, GREY) for p in points], "size": 8},
+            "text": [f"{periods[i]:%b %Y}: {point_words(p, scale, unit)}" for i, p in enumerate(points)],
+            "hoverinfo": "text",
+            "name": "Data",
+            "showlegend": False,
+        }
+    )
+    shapes = []
+    if chart.target is not None:
+        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                       "y0": chart.target * scale, "y1": chart.target * scale,
+                       "line": {"color": RED, "dash": "dash", "width": 1.5}})
+        traces.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": "Target",
+                       "line": {"color": RED, "dash": "dash"}, "hoverinfo": "skip"})
+    if annotations:
+        values = [p.value * scale for p in points if p.value is not None]
+        top = max(values) if values else 1
+        for note in annotations:
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": note.on.isoformat(),
+                           "x1": note.on.isoformat(), "y0": 0, "y1": 1,
+                           "line": {"color": "#005eb8" if note.kind == "pdsa" else "#330072", "dash": "dot",
+                                    "width": 1}})
+        traces.append({
+            "type": "scatter", "mode": "markers", "x": [n.on.isoformat() for n in annotations],
+            "y": [top for _ in annotations], "name": "PDSA cycles and phase changes",
+            "marker": {"symbol": "triangle-down", "size": 11,
+                       "color": ["#005eb8" if n.kind == "pdsa" else "#330072" for n in annotations]},
+            "text": [f"{n.on:%d %b %Y}: {n.label}<br>{n.detail}" for n in annotations], "hoverinfo": "text",
+        })
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": title} if title else None,
+            "height": 380,
+            "margin": {"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
+            "xaxis": {"type": "date"},
+            "yaxis": {"title": {"text": unit.strip()}, "rangemode": "tozero" if chart.chart_type != "xmr" else None},
+            "shapes": shapes,
+            "legend": {"orientation": "h", "y": -0.15},
+            "hovermode": "closest",
+        },
+        "config": {"displayModeBar": False},
+    }
+
+
+def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit="", annotations=()) -> dict:
+    """A run chart with its median, for series too short for SPC limits."""
+    x = [p.isoformat() for p in periods]
+    y = [None if v is None else v * scale for v in run.points]
+    traces = [
+        {"type": "scatter", "mode": "lines+markers", "x": x, "y": y, "name": "Data",
+         "line": {"color": GREY}, "marker": {"color": GREY, "size": 8}, "connectgaps": False,
+         "text": [f"{periods[i]:%b %Y}: " + ("no data (a gap)" if v is None else f"{_fmt(v)}{unit}")
+                  for i, v in enumerate(y)], "hoverinfo": "text"},
+    ]
+    if run.median is not None:
+        traces.append({"type": "scatter", "mode": "lines", "x": [x[0], x[-1]],
+                       "y": [run.median * scale] * 2, "name": "Median", "line": {"color": "#231f20"},
+                       "hoverinfo": "skip"})
+    return {"data": traces, "layout": {"height": 340, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+                                       "xaxis": {"type": "date"}, "legend": {"orientation": "h", "y": -0.2}},
+            "config": {"displayModeBar": False}}
