@@ -1,0 +1,106 @@
+"""The phase 1 (local design) gate items, derived from the work itself.
+
+Each function answers (done, evidence) for one organisation, where evidence is
+a short sentence a coach can check, such as "2 focus populations; latest
+12 Mar 2025". They run inside the caller's scope (a request or a task that
+entered `scope(organisation=...)`); they never disable scopes.
+
+The rules:
+
+- Focus population identified: at least one focus population, with the
+  evidence behind the choice and a reference group (the form requires both).
+- Change theory coproduced: a change theory with at least one primary driver and
+  one change idea, and the coproduction log records people with lived
+  experience shaping the work at the design step: level involved, co-designed or
+  led ("informed" and "consulted" are not coproduction).
+- Measurement strategy agreed: at least one outcome measure with an operational
+  definition (every measure has one) and a target, and the measures were shaped
+  with people with lived experience: the log has an entry about the measurement
+  strategy at level consulted or above, or a design-step entry at level involved
+  or above.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from measures.models import Kind as MeasureKind
+from measures.models import Measure
+
+from .models import ChangeTheoryElement, CoproductionEntry, FocusPopulation, Kind
+
+Level = CoproductionEntry.Level
+
+
+def _day(value) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def focus_population_identified(organisation) -> tuple[bool, str]:
+    populations = FocusPopulation.objects.filter(organisation=organisation).exclude(evidence="")
+    summary = populations.aggregate(latest=Max("updated_at"))
+    n = populations.count()
+    if not n:
+        return False, "No focus population recorded yet"
+    return True, f"{_plural(n, 'focus population')}; latest {_day(summary['latest'])}"
+
+
+def _design_involvement(organisation):
+    return CoproductionEntry.objects.filter(
+        organisation=organisation, step=CoproductionEntry.Step.DESIGN, level__in=CoproductionEntry.SHAPING_LEVELS
+    )
+
+
+def change_theory_coproduced(organisation) -> tuple[bool, str]:
+    live = ChangeTheoryElement.objects.filter(organisation=organisation, removed_at=None)
+    drivers = live.filter(kind=Kind.PRIMARY).count()
+    ideas = live.filter(kind=Kind.CHANGE_IDEA).count()
+    if not drivers or not ideas:
+        return False, "No change theory with drivers and change ideas yet"
+    theory = f"{_plural(drivers, 'primary driver')}, {_plural(ideas, 'change idea')}"
+    sessions = _design_involvement(organisation)
+    count = sessions.count()
+    if not count:
+        lower = CoproductionEntry.objects.filter(organisation=organisation, step=CoproductionEntry.Step.DESIGN).exists()
+        why = "design-step involvement logged only as informed or consulted" if lower else "no design-step involvement"
+        return False, f"{theory}; {why} in the coproduction log"
+    latest = sessions.aggregate(latest=Max("date"))["latest"]
+    return True, f"{theory}; {_plural(count, 'design session')} with lived experience, latest {_day(latest)}"
+
+
+def measurement_strategy_agreed(organisation) -> tuple[bool, str]:
+    measures = Measure.objects.filter(organisation=organisation)
+    total = measures.count()
+    outcome = measures.filter(kind=MeasureKind.OUTCOME, target__isnull=False).exclude(operational_definition="")
+    if not total:
+        return False, "No measures defined yet"
+    if not outcome.exists():
+        return False, f"{_plural(total, 'measure')}; no outcome measure with a target yet"
+    reviewed = CoproductionEntry.objects.filter(
+        organisation=organisation,
+        topic=CoproductionEntry.Topic.MEASUREMENT,
+        level__in=(Level.CONSULTED, *CoproductionEntry.SHAPING_LEVELS),
+    )
+    latest = (
+        reviewed.aggregate(latest=Max("date"))["latest"]
+        or _design_involvement(organisation).aggregate(latest=Max("date"))["latest"]
+    )
+    if latest is None:
+        return False, f"{_plural(total, 'measure')}; not yet reviewed with people with lived experience"
+    return True, f"{_plural(total, 'measure')} ({outcome.count()} outcome with a target); reviewed {_day(latest)}"
+
+
+GATE_ITEMS = [
+    ("focus_population_identified", "Focus population identified", focus_population_identified),
+    ("change_theory_coproduced", "Change theory coproduced", change_theory_coproduced),
+    ("measurement_strategy_agreed", "Measurement strategy agreed", measurement_strategy_agreed),
+]
+
+
+def phase_one(organisation) -> list[tuple[str, str, bool, str]]:
+    """Every phase 1 item: (code, label, done, evidence)."""
+    return [(code, label, *check(organisation)) for code, label, check in GATE_ITEMS]
