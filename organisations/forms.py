@@ -101,3 +101,9 @@ class AuditFilterForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What will use this token?", max_length=100, help_text="For example: Data warehouse nightly load."
+    )

@@ -314,3 +314,64 @@ def accept_invitation(invitation_id: int, user) -> bool:
         invitation = Invitation.objects.with_scopes_disabled().get(pk=invitation_id)
         invitation.grant(user)
     return True
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at=None)
+
+
+class ApiToken(models.Model):
+    """A secret for an organisation's data warehouse to call the API. Only its hash is stored."""
+
+    PREFIX = "amhe"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, for example 'Data warehouse nightly load'.")
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation", _manager_class=models.Manager.from_queryset(ApiTokenQuerySet))
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.PREFIX}_{self.key_id}_…)"
+
+    @staticmethod
+    def _hash(secret: str) -> str:
+        import hashlib
+
+        # Tokens are 256-bit random secrets: a fast hash is enough, no salt or stretching needed.
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, organisation, name: str, created_by) -> tuple["ApiToken", str]:
+        """Create a token; the full secret is returned once and never stored."""
+        import secrets
+
+        key_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.with_scopes_disabled().create(
+            organisation=organisation, name=name, key_id=key_id, secret_hash=cls._hash(secret), created_by=created_by
+        )
+        return token, f"{cls.PREFIX}_{key_id}_{secret}"
+
+    @classmethod
+    def authenticate(cls, presented: str) -> "ApiToken | None":
+        """The active token for a presented secret, or None. Constant-time comparison."""
+        import hmac
+
+        parts = (presented or "").split("_", 2)
+        if len(parts) != 3 or parts[0] != cls.PREFIX:
+            return None
+        # The token names its organisation: there is no scope before we know which one.
+        token = cls.objects.with_scopes_disabled().active().filter(key_id=parts[1]).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, cls._hash(parts[2])):
+            return None
+        return token

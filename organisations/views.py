@@ -6,8 +6,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
 from collaborative.models import Collaborative
@@ -15,8 +17,8 @@ from collaborative.models import Collaborative
 from . import access
 from .adapters import SESSION_KEY
 from .audit import record
-from .forms import LEAD_MAY_INVITE, AuditFilterForm, InvitationForm, ProgrammeInvitationForm
-from .models import TEAM_ROLES, AuditEvent, Invitation, Membership, Organisation, Role, accept_invitation
+from .forms import LEAD_MAY_INVITE, ApiTokenForm, AuditFilterForm, InvitationForm, ProgrammeInvitationForm
+from .models import TEAM_ROLES, ApiToken, AuditEvent, Invitation, Membership, Organisation, Role, accept_invitation
 from .tasks import send_invitation
 
 
@@ -223,3 +225,43 @@ def role_home(user) -> str:
         organisation = Organisation.objects.get(pk=org_id)
         return reverse("organisations:workspace", kwargs={"org": organisation.slug})
     return reverse("no_role")
+
+
+@access.requires("manage_tokens")
+def api_tokens(request, org):
+    """The lead creates and revokes tokens; a new token's secret is shown on this response only."""
+    organisation = request.organisation
+    form = ApiTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        token, secret = ApiToken.issue(
+            organisation=organisation, name=form.cleaned_data["name"], created_by=request.user
+        )
+        record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            organisation=organisation,
+            obj=token,
+            summary=f"Created API token {token.name!r}",
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(organisation=organisation).select_related("created_by")
+    response = render(
+        request,
+        "organisations/api_tokens.html",
+        {"organisation": organisation, "form": form, "tokens": tokens, "secret": secret},
+        status=422 if form.is_bound and not form.is_valid() else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@access.requires("manage_tokens")
+def api_token_revoke(request, org, pk):
+    token = get_object_or_404(ApiToken, pk=pk, organisation=request.organisation)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        messages.success(request, f"Token {token.name!r} revoked: it no longer works.")
+    return redirect("organisations:api_tokens", org=org)

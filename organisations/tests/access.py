@@ -6,10 +6,22 @@ SITE_PAGES: URL name -> (expected status for allowed roles, allowed roles).
 
 from tests.access import SEES_WORKSPACE, Page
 
+
+def token_pk(cast, organisation) -> int:
+    from organisations.models import ApiToken
+
+    token, _ = ApiToken.issue(organisation=organisation, name="Warehouse", created_by=cast.national)
+    return token.pk
+
+
 ORG_PAGES = {
     "organisations:workspace": Page(SEES_WORKSPACE),
     "organisations:team": Page(SEES_WORKSPACE),
     "organisations:team_export": Page({"lead", "member", "data_champion", "sponsor", "national"}),
+    "organisations:api_tokens": Page({"lead", "national"}),
+    "organisations:api_token_revoke": Page(
+        {"lead", "national"}, kwargs=lambda c, o: {"pk": token_pk(c, o)}, method="post"
+    ),
 }
 
 SITE_PAGES = {
