@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
+from qi_projects import demo as qi_demo
 
 from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
 from .phases import GATES
@@ -116,6 +117,7 @@ def seed() -> dict:
         member = _user("member1@demo.example", "Morgan", "Lee")
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
         seed_programme(collaborative, organisations, leads, national, coaches)
+        qi_demo.seed(collaborative, organisations)
     return {"collaborative": collaborative, "organisations": organisations}
 
 
