@@ -253,8 +253,8 @@ def stratum_label(stratum: str) -> str:
         return stratum
     d = DIMENSIONS[dimension]
     label = d.category_label(category)
-    if d.groups and d.groups.get(category) not in (None, label):
-        return f"{d.groups[category]}: {label}"
+    if d.groups and category in d.groups:
+        return label if d.groups[category] == label else f"{d.groups[category]}: {label}"
     return f"{d.label}: {label}"
 
 

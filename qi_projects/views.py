@@ -461,9 +461,8 @@ def _keep(key, form, version):
     data = form.data.copy()
     data["version"] = str(version)
     auto_id = "aim-%s" if key[0] == "aim" else f"{key[0]}-{key[1] or 'top'}-%s"
-    kept = type(form)(data, auto_id=auto_id)
-    kept.is_valid()
-    return (key, kept)
+    # Left unvalidated here: its errors show when it renders, after the editor has set its label.
+    return (key, type(form)(data, auto_id=auto_id))
 
 
 def _history_context(diagram, request):
