@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
+from measures import demo as measures_demo
 from qi_projects import demo as qi_demo
 
 from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
@@ -118,6 +119,7 @@ def seed() -> dict:
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
         seed_programme(collaborative, organisations, leads, national, coaches)
         qi_demo.seed(collaborative, organisations)
+        measures_demo.seed(organisations)
     return {"collaborative": collaborative, "organisations": organisations}
 
 

@@ -34,5 +34,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(programme_patterns)),
     path("", include("organisations.urls")),
+    path("", include("measures.urls")),
     path("", include("qi_projects.urls")),
 ]

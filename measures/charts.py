@@ -120,16 +120,19 @@ def spc_figure(
         for period in chart.periods:
             segment = range(period.start, period.end + 1)
             dash = "dash" if period.trial else dash_when_final
-            for attribute in ([key] if key == "mean" else ["upper", "lower"]):
+            for attribute in [key] if key == "mean" else ["upper", "lower"]:
                 traces.append(
                     {
                         "type": "scatter",
                         "mode": "lines",
                         "x": [x[i] for i in segment],
                         "y": [scaled(getattr(points[i], attribute)) for i in segment],
-                        "line": {"color": "#231f20" if key == "mean" else "#7f7f7f", "dash": dash,
-                                 "width": 1.5 if key == "mean" else 1, "shape": "hv" if chart.chart_type != "xmr"
-                                 else "linear"},
+                        "line": {
+                            "color": "#231f20" if key == "mean" else "#7f7f7f",
+                            "dash": dash,
+                            "width": 1.5 if key == "mean" else 1,
+                            "shape": "hv" if chart.chart_type != "xmr" else "linear",
+                        },
                         "name": name + (" (trial)" if period.trial else ""),
                         "legendgroup": name,
                         "showlegend": period.index == 0 and attribute != "lower",
@@ -151,26 +154,61 @@ def spc_figure(
     )
     shapes = []
     if chart.target is not None:
-        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
-                       "y0": chart.target * scale, "y1": chart.target * scale,
-                       "line": {"color": RED, "dash": "dash", "width": 1.5}})
-        traces.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": "Target",
-                       "line": {"color": RED, "dash": "dash"}, "hoverinfo": "skip"})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": chart.target * scale,
+                "y1": chart.target * scale,
+                "line": {"color": RED, "dash": "dash", "width": 1.5},
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None],
+                "y": [None],
+                "name": "Target",
+                "line": {"color": RED, "dash": "dash"},
+                "hoverinfo": "skip",
+            }
+        )
     if annotations:
         values = [p.value * scale for p in points if p.value is not None]
         top = max(values) if values else 1
         for note in annotations:
-            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": note.on.isoformat(),
-                           "x1": note.on.isoformat(), "y0": 0, "y1": 1,
-                           "line": {"color": "#005eb8" if note.kind == "pdsa" else "#330072", "dash": "dot",
-                                    "width": 1}})
-        traces.append({
-            "type": "scatter", "mode": "markers", "x": [n.on.isoformat() for n in annotations],
-            "y": [top for _ in annotations], "name": "PDSA cycles and phase changes",
-            "marker": {"symbol": "triangle-down", "size": 11,
-                       "color": ["#005eb8" if n.kind == "pdsa" else "#330072" for n in annotations]},
-            "text": [f"{n.on:%d %b %Y}: {n.label}<br>{n.detail}" for n in annotations], "hoverinfo": "text",
-        })
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": note.on.isoformat(),
+                    "x1": note.on.isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#005eb8" if note.kind == "pdsa" else "#330072", "dash": "dot", "width": 1},
+                }
+            )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [n.on.isoformat() for n in annotations],
+                "y": [top for _ in annotations],
+                "name": "PDSA cycles and phase changes",
+                "marker": {
+                    "symbol": "triangle-down",
+                    "size": 11,
+                    "color": ["#005eb8" if n.kind == "pdsa" else "#330072" for n in annotations],
+                },
+                "text": [f"{n.on:%d %b %Y}: {n.label}<br>{n.detail}" for n in annotations],
+                "hoverinfo": "text",
+            }
+        )
     return {
         "data": traces,
         "layout": {
@@ -192,15 +230,41 @@ def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit=""
     x = [p.isoformat() for p in periods]
     y = [None if v is None else v * scale for v in run.points]
     traces = [
-        {"type": "scatter", "mode": "lines+markers", "x": x, "y": y, "name": "Data",
-         "line": {"color": GREY}, "marker": {"color": GREY, "size": 8}, "connectgaps": False,
-         "text": [f"{periods[i]:%b %Y}: " + ("no data (a gap)" if v is None else f"{_fmt(v)}{unit}")
-                  for i, v in enumerate(y)], "hoverinfo": "text"},
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": y,
+            "name": "Data",
+            "line": {"color": GREY},
+            "marker": {"color": GREY, "size": 8},
+            "connectgaps": False,
+            "text": [
+                f"{periods[i]:%b %Y}: " + ("no data (a gap)" if v is None else f"{_fmt(v)}{unit}")
+                for i, v in enumerate(y)
+            ],
+            "hoverinfo": "text",
+        },
     ]
     if run.median is not None:
-        traces.append({"type": "scatter", "mode": "lines", "x": [x[0], x[-1]],
-                       "y": [run.median * scale] * 2, "name": "Median", "line": {"color": "#231f20"},
-                       "hoverinfo": "skip"})
-    return {"data": traces, "layout": {"height": 340, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
-                                       "xaxis": {"type": "date"}, "legend": {"orientation": "h", "y": -0.2}},
-            "config": {"displayModeBar": False}}
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [x[0], x[-1]],
+                "y": [run.median * scale] * 2,
+                "name": "Median",
+                "line": {"color": "#231f20"},
+                "hoverinfo": "skip",
+            }
+        )
+    return {
+        "data": traces,
+        "layout": {
+            "height": 340,
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+        "config": {"displayModeBar": False},
+    }

@@ -116,8 +116,9 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
         raise FileRefused("The Excel workbook could not be opened; save it again as .xlsx.") from exc
     rows = []
     formula_rows = formulas.worksheets[0].iter_rows(values_only=True)
-    for n, (cells, raw) in enumerate(zip(values.worksheets[0].iter_rows(values_only=True), formula_rows,
-                                         strict=False), start=1):
+    for n, (cells, raw) in enumerate(
+        zip(values.worksheets[0].iter_rows(values_only=True), formula_rows, strict=False), start=1
+    ):
         row = []
         for cell, source in zip(cells, raw, strict=False):
             if cell is None and isinstance(source, str) and source.startswith("="):
@@ -166,8 +167,11 @@ def check_rows(
 
         for column, cell in cells.items():
             if isinstance(cell, _Unsaved):
-                error(column, f"the formula {cell.formula} has no saved result: open the file in Excel, save it "
-                              "and upload it again")
+                error(
+                    column,
+                    f"the formula {cell.formula} has no saved result: open the file in Excel, save it "
+                    "and upload it again",
+                )
         if len(result.errors) > errors_before:
             continue
 
@@ -208,12 +212,7 @@ def check_rows(
                 denominator = _count(den_cell, "denominator", error)
                 if denominator == 0:
                     error("denominator", "the denominator must be more than 0 (leave the row out for a gap)")
-                if (
-                    measure.is_proportion
-                    and numerator is not None
-                    and denominator
-                    and numerator > denominator
-                ):
+                if measure.is_proportion and numerator is not None and denominator and numerator > denominator:
                     error("numerator", f"the numerator ({numerator}) is more than the denominator ({denominator})")
             else:
                 if not (_blank(num_cell) and _blank(den_cell)):
@@ -282,3 +281,131 @@ def _decimal(cell, error) -> Decimal | None:
         error("value", "the value must be a number")
         return None
     return number
+
+
+# --- Writing ------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def apply(
+    organisation,
+    records: list[Record],
+    measures_by_code: Mapping[str, object],
+    *,
+    by,
+    source: str,
+    dry_run: bool = False,
+) -> Summary:
+    """Create or replace the records' data points in one transaction, with their history.
+
+    Re-applying the same records changes nothing (and writes no history).
+    With dry_run, count what would change and write nothing.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import DataPoint, DataPointRevision, point_payload
+
+    summary = Summary()
+    measure_ids = {measures_by_code[r.measure_code].pk for r in records}
+    existing = {
+        (p.measure_id, p.period_start, p.stratum): p
+        for p in DataPoint.objects.filter(organisation=organisation, measure_id__in=measure_ids)
+    }
+    now = timezone.now()
+    creates, updates, revisions = [], [], []
+    for record in records:
+        measure = measures_by_code[record.measure_code]
+        key = (measure.pk, record.period_start, record.stratum)
+        new = point_payload(record.numerator, record.denominator, record.value)
+        point = existing.get(key)
+        if point is None:
+            creates.append(
+                DataPoint(
+                    organisation=organisation,
+                    measure=measure,
+                    period_start=record.period_start,
+                    stratum=record.stratum,
+                    numerator=record.numerator,
+                    denominator=record.denominator,
+                    value=record.value,
+                    updated_at=now,
+                    updated_by=by,
+                    source=source,
+                )
+            )
+            old = None
+            summary.created += 1
+        else:
+            old = point_payload(point.numerator, point.denominator, point.value)
+            if _same(old, new):
+                summary.unchanged += 1
+                continue
+            point.numerator, point.denominator, point.value = record.numerator, record.denominator, record.value
+            point.updated_at, point.updated_by, point.source = now, by, source
+            updates.append(point)
+            summary.updated += 1
+        revisions.append(
+            DataPointRevision(
+                organisation=organisation,
+                measure=measure,
+                period_start=record.period_start,
+                stratum=record.stratum,
+                old=old,
+                new=new,
+                source=source,
+                at=now,
+                by=by,
+            )
+        )
+    if dry_run:
+        return summary
+    with transaction.atomic():
+        DataPoint.objects.bulk_create(creates, batch_size=2000)
+        DataPoint.objects.bulk_update(
+            updates, ["numerator", "denominator", "value", "updated_at", "updated_by", "source"], batch_size=2000
+        )
+        DataPointRevision.objects.bulk_create(revisions, batch_size=2000)
+    return summary
+
+
+def _same(old: dict, new: dict) -> bool:
+    def norm(payload):
+        value = payload["value"]
+        return (payload["numerator"], payload["denominator"], None if value is None else Decimal(value).normalize())
+
+    return norm(old) == norm(new)
+
+
+def check_for(organisation, rows) -> tuple[CheckResult, dict]:
+    """Check rows against this organisation's measures (one query)."""
+    from qi_projects import equality
+
+    from . import periods
+    from .models import Measure
+
+    measures = {m.code: m for m in Measure.objects.filter(organisation=organisation)}
+    result = check_rows(rows, measures, is_category=equality.is_category, period_ok=periods.problem)
+    return result, measures
+
+
+def import_file(organisation, name: str, data: bytes, *, by, source: str = "import", dry_run: bool = False):
+    """Read, check and (unless dry_run or any row is bad) apply a whole file.
+
+    Returns (CheckResult, Summary | None). Raises FileRefused for files that cannot be read at all.
+    """
+    rows = read_rows(name, data)
+    result, measures = check_for(organisation, rows)
+    if not result.ok:
+        return result, None
+    return result, apply(organisation, result.records, measures, by=by, source=source, dry_run=dry_run)

@@ -9,6 +9,7 @@ one of "increase", "decrease", "neutral": the SPC engine takes these strings.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -239,3 +240,120 @@ class Measure(MeasureDefinition):
                 f"Lower is better for this measure, so the target ({self.target.normalize():f}) must be below "
                 f"the baseline ({self.baseline.normalize():f}).",
             )
+
+
+class ChartType(models.TextChoices):
+    AUTO = "auto", "Chosen from the measure (p for proportions, u for rates, XmR for values)"
+    P = "p", "p chart (proportions)"
+    U = "u", "u chart (rates)"
+    XMR = "xmr", "XmR chart (individual values)"
+    RUN = "run", "Run chart"
+
+
+class ChartSettings(models.Model):
+    """How a measure is charted: the chart type, baseline and rebase points, rule set."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    measure = models.OneToOneField(Measure, on_delete=models.CASCADE, related_name="chart_settings")
+    chart_type = models.CharField(max_length=10, choices=ChartType.choices, default=ChartType.AUTO)
+    laney = models.BooleanField(
+        "Laney adjustment", default=False, help_text="For p and u charts with very large denominators."
+    )
+    fix_after = models.PositiveSmallIntegerField(
+        "Fix limits after", null=True, blank=True, help_text="Compute each period's limits from its first n points."
+    )
+    rebase_on = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Period starts (YYYY-MM-DD) where a new period "
+        "with its own mean and limits begins, after a known change.",
+    )
+    rules = models.CharField(
+        max_length=20,
+        default="mdc",
+        choices=[("mdc", "Making Data Count (2023)"), ("mdc-pre2023", "Making Data Count (before 2023)")],
+    )
+
+    objects = ScopedManager(organisation="organisation")
+
+    def __str__(self) -> str:
+        return f"Chart settings for {self.measure}"
+
+
+class DataPointQuerySet(models.QuerySet):
+    def series(self, measure, stratum: str = "all"):
+        return self.filter(measure=measure, stratum=stratum).order_by("period_start")
+
+
+class DataPoint(models.Model):
+    """One measure's figure for one period and one stratum ('all' or 'dimension:category').
+
+    A missing period has no row: it is a gap, never a zero.
+    """
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="data_points")
+    period_start = models.DateField()
+    stratum = models.CharField(max_length=40, default="all")
+    numerator = models.BigIntegerField(null=True, blank=True)
+    denominator = models.BigIntegerField(null=True, blank=True)
+    value = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=20, default="grid")
+
+    objects = ScopedManager(organisation="organisation", _manager_class=models.Manager.from_queryset(DataPointQuerySet))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "period_start", "stratum"], name="one_point_per_period_stratum"),
+            models.CheckConstraint(
+                condition=models.Q(numerator__isnull=True) | models.Q(numerator__gte=0), name="numerator_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(denominator__isnull=True) | models.Q(denominator__gt=0),
+                name="denominator_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["measure", "stratum", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code} {self.period_start} {self.stratum}"
+
+    @property
+    def figure(self) -> float | None:
+        """The plotted number: a proportion as a fraction, a rate per 1, or the value."""
+        if self.value is not None:
+            return float(self.value)
+        if self.numerator is not None and self.denominator:
+            return self.numerator / self.denominator
+        return None
+
+
+class DataPointRevision(models.Model):
+    """Every change to a data point: who entered what, when, and what it replaced. Append-only."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField()
+    stratum = models.CharField(max_length=40)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    source = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["measure", "period_start", "stratum"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.period_start} {self.stratum} at {self.at}"
+
+
+def point_payload(numerator, denominator, value) -> dict:
+    return {"numerator": numerator, "denominator": denominator, "value": None if value is None else str(value)}

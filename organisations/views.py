@@ -30,8 +30,9 @@ def workspace(request, org):
         "organisations/workspace.html",
         {
             "organisation": organisation,
-            "roles": access.roles_in(request.user, organisation),
+            "role_labels": sorted(Role(r).label for r in access.roles_in(request.user, organisation)),
             "may_view_fees": access.can(request.user, "view_fees", organisation),
+            "may_manage_tokens": access.can(request.user, "manage_tokens", organisation),
         },
     )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.urlwalk import own_patterns
 
-PUBLIC = {"healthz", "organisations:invitation_accept"}
+PUBLIC = {"healthz", "organisations:invitation_accept", "measures:api_measure_data"}
 
 
 @pytest.mark.parametrize("name", ["account_login", "account_reset_password", "account_logout"])
@@ -20,7 +20,7 @@ def test_allauth_pages_are_reachable_signed_out(client, db, name):
 
 
 def fill(route: str) -> str:
-    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "1" if m.group(1) in ("pk", "id") else "sample", route)
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) == "int" else "sample", route)
 
 
 @pytest.mark.parametrize("name,route", [(n, r) for n, r, _ in own_patterns() if n not in PUBLIC])

@@ -6,65 +6,283 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0003_api_tokens'),
+        ("organisations", "0003_api_tokens"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MeasureTemplate',
+            name="MeasureTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.', max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('outcome', 'Outcome'), ('process', 'Process'), ('balancing', 'Balancing')], max_length=20, verbose_name='Type')),
-                ('value_type', models.CharField(choices=[('proportion', 'Proportion (numerator over denominator, as a percentage)'), ('rate', 'Rate (numerator per denominator, for example per 100,000)'), ('value', 'A plain value or count, with its unit')], max_length=20, verbose_name='What is recorded')),
-                ('operational_definition', models.TextField(help_text='Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way.')),
-                ('numerator_definition', models.TextField(blank=True, help_text='For a proportion or rate: what is counted.')),
-                ('denominator_definition', models.TextField(blank=True, help_text='For a proportion or rate: out of what.')),
-                ('unit', models.CharField(blank=True, help_text='For a plain value: its unit, for example days or people.', max_length=40)),
-                ('rate_per', models.PositiveIntegerField(blank=True, help_text='For a rate: per how many, for example 100000.', null=True)),
-                ('data_source', models.CharField(help_text='For example the Mental Health Services Data Set.', max_length=200)),
-                ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly')], max_length=20, verbose_name='Collection frequency')),
-                ('improvement', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better'), ('neutral', 'Neither (watch for change)')], max_length=10, verbose_name='Improvement direction')),
-                ('dimension', models.CharField(blank=True, choices=[('ethnicity', 'Ethnicity (NHS ethnic category)'), ('ethnic_group', 'Ethnic group (five upper groups)'), ('imd_decile', 'Deprivation: IMD decile'), ('imd_quintile', 'Deprivation: IMD quintile'), ('core20', 'Deprivation: Core20 (most deprived fifth)'), ('age_band', 'Age band'), ('sex', 'Sex'), ('gender_identity', 'Gender identity'), ('sexual_orientation', 'Sexual orientation'), ('disability', 'Disability'), ('religion', 'Religion or belief'), ('first_language', 'First language'), ('inclusion_health', 'Inclusion-health group')], help_text='The equality dimension whose groups are compared. Leave blank if not broken down.', max_length=30, verbose_name='Broken down by')),
-                ('reference_category', models.CharField(blank=True, help_text='The group the others are compared with, for example White British.', max_length=30, verbose_name='Reference group')),
-                ('guidance', models.TextField(blank=True, help_text='Why and how to use this measure.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("outcome", "Outcome"), ("process", "Process"), ("balancing", "Balancing")],
+                        max_length=20,
+                        verbose_name="Type",
+                    ),
+                ),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("proportion", "Proportion (numerator over denominator, as a percentage)"),
+                            ("rate", "Rate (numerator per denominator, for example per 100,000)"),
+                            ("value", "A plain value or count, with its unit"),
+                        ],
+                        max_length=20,
+                        verbose_name="What is recorded",
+                    ),
+                ),
+                (
+                    "operational_definition",
+                    models.TextField(
+                        help_text="Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way."
+                    ),
+                ),
+                (
+                    "numerator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: what is counted."),
+                ),
+                (
+                    "denominator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: out of what."),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="For a plain value: its unit, for example days or people.", max_length=40
+                    ),
+                ),
+                (
+                    "rate_per",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="For a rate: per how many, for example 100000.", null=True
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.CharField(help_text="For example the Mental Health Services Data Set.", max_length=200),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        max_length=20,
+                        verbose_name="Collection frequency",
+                    ),
+                ),
+                (
+                    "improvement",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Higher is better"),
+                            ("decrease", "Lower is better"),
+                            ("neutral", "Neither (watch for change)"),
+                        ],
+                        max_length=10,
+                        verbose_name="Improvement direction",
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ethnicity", "Ethnicity (NHS ethnic category)"),
+                            ("ethnic_group", "Ethnic group (five upper groups)"),
+                            ("imd_decile", "Deprivation: IMD decile"),
+                            ("imd_quintile", "Deprivation: IMD quintile"),
+                            ("core20", "Deprivation: Core20 (most deprived fifth)"),
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("gender_identity", "Gender identity"),
+                            ("sexual_orientation", "Sexual orientation"),
+                            ("disability", "Disability"),
+                            ("religion", "Religion or belief"),
+                            ("first_language", "First language"),
+                            ("inclusion_health", "Inclusion-health group"),
+                        ],
+                        help_text="The equality dimension whose groups are compared. Leave blank if not broken down.",
+                        max_length=30,
+                        verbose_name="Broken down by",
+                    ),
+                ),
+                (
+                    "reference_category",
+                    models.CharField(
+                        blank=True,
+                        help_text="The group the others are compared with, for example White British.",
+                        max_length=30,
+                        verbose_name="Reference group",
+                    ),
+                ),
+                ("guidance", models.TextField(blank=True, help_text="Why and how to use this measure.")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.', max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('outcome', 'Outcome'), ('process', 'Process'), ('balancing', 'Balancing')], max_length=20, verbose_name='Type')),
-                ('value_type', models.CharField(choices=[('proportion', 'Proportion (numerator over denominator, as a percentage)'), ('rate', 'Rate (numerator per denominator, for example per 100,000)'), ('value', 'A plain value or count, with its unit')], max_length=20, verbose_name='What is recorded')),
-                ('operational_definition', models.TextField(help_text='Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way.')),
-                ('numerator_definition', models.TextField(blank=True, help_text='For a proportion or rate: what is counted.')),
-                ('denominator_definition', models.TextField(blank=True, help_text='For a proportion or rate: out of what.')),
-                ('unit', models.CharField(blank=True, help_text='For a plain value: its unit, for example days or people.', max_length=40)),
-                ('rate_per', models.PositiveIntegerField(blank=True, help_text='For a rate: per how many, for example 100000.', null=True)),
-                ('data_source', models.CharField(help_text='For example the Mental Health Services Data Set.', max_length=200)),
-                ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly')], max_length=20, verbose_name='Collection frequency')),
-                ('improvement', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better'), ('neutral', 'Neither (watch for change)')], max_length=10, verbose_name='Improvement direction')),
-                ('dimension', models.CharField(blank=True, choices=[('ethnicity', 'Ethnicity (NHS ethnic category)'), ('ethnic_group', 'Ethnic group (five upper groups)'), ('imd_decile', 'Deprivation: IMD decile'), ('imd_quintile', 'Deprivation: IMD quintile'), ('core20', 'Deprivation: Core20 (most deprived fifth)'), ('age_band', 'Age band'), ('sex', 'Sex'), ('gender_identity', 'Gender identity'), ('sexual_orientation', 'Sexual orientation'), ('disability', 'Disability'), ('religion', 'Religion or belief'), ('first_language', 'First language'), ('inclusion_health', 'Inclusion-health group')], help_text='The equality dimension whose groups are compared. Leave blank if not broken down.', max_length=30, verbose_name='Broken down by')),
-                ('reference_category', models.CharField(blank=True, help_text='The group the others are compared with, for example White British.', max_length=30, verbose_name='Reference group')),
-                ('baseline', models.DecimalField(blank=True, decimal_places=4, help_text='Where the measure stands now, in the same units as the target. For a proportion, a percentage.', max_digits=14, null=True)),
-                ('target', models.DecimalField(blank=True, decimal_places=4, help_text='The level you aim to reach, in the same units. For a proportion, a percentage.', max_digits=14, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("outcome", "Outcome"), ("process", "Process"), ("balancing", "Balancing")],
+                        max_length=20,
+                        verbose_name="Type",
+                    ),
+                ),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("proportion", "Proportion (numerator over denominator, as a percentage)"),
+                            ("rate", "Rate (numerator per denominator, for example per 100,000)"),
+                            ("value", "A plain value or count, with its unit"),
+                        ],
+                        max_length=20,
+                        verbose_name="What is recorded",
+                    ),
+                ),
+                (
+                    "operational_definition",
+                    models.TextField(
+                        help_text="Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way."
+                    ),
+                ),
+                (
+                    "numerator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: what is counted."),
+                ),
+                (
+                    "denominator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: out of what."),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="For a plain value: its unit, for example days or people.", max_length=40
+                    ),
+                ),
+                (
+                    "rate_per",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="For a rate: per how many, for example 100000.", null=True
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.CharField(help_text="For example the Mental Health Services Data Set.", max_length=200),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        max_length=20,
+                        verbose_name="Collection frequency",
+                    ),
+                ),
+                (
+                    "improvement",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Higher is better"),
+                            ("decrease", "Lower is better"),
+                            ("neutral", "Neither (watch for change)"),
+                        ],
+                        max_length=10,
+                        verbose_name="Improvement direction",
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ethnicity", "Ethnicity (NHS ethnic category)"),
+                            ("ethnic_group", "Ethnic group (five upper groups)"),
+                            ("imd_decile", "Deprivation: IMD decile"),
+                            ("imd_quintile", "Deprivation: IMD quintile"),
+                            ("core20", "Deprivation: Core20 (most deprived fifth)"),
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("gender_identity", "Gender identity"),
+                            ("sexual_orientation", "Sexual orientation"),
+                            ("disability", "Disability"),
+                            ("religion", "Religion or belief"),
+                            ("first_language", "First language"),
+                            ("inclusion_health", "Inclusion-health group"),
+                        ],
+                        help_text="The equality dimension whose groups are compared. Leave blank if not broken down.",
+                        max_length=30,
+                        verbose_name="Broken down by",
+                    ),
+                ),
+                (
+                    "reference_category",
+                    models.CharField(
+                        blank=True,
+                        help_text="The group the others are compared with, for example White British.",
+                        max_length=30,
+                        verbose_name="Reference group",
+                    ),
+                ),
+                (
+                    "baseline",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Where the measure stands now, in the same units as the target. For a proportion, a percentage.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "target",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The level you aim to reach, in the same units. For a proportion, a percentage.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'code'],
+                "ordering": ["kind", "code"],
             },
         ),
     ]

@@ -5,42 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0003_cache_table'),
-        ('measures', '0001_initial'),
-        ('qi_projects', '0001_initial'),
+        ("collaborative", "0003_cache_table"),
+        ("measures", "0001_initial"),
+        ("qi_projects", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='measure',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='qi_projects.improvementproject'),
+            model_name="measure",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="measures",
+                to="qi_projects.improvementproject",
+            ),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='tracks',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='measures', to='qi_projects.changetheoryelement', verbose_name='Driver or change idea it tracks'),
+            model_name="measure",
+            name="tracks",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="measures",
+                to="qi_projects.changetheoryelement",
+                verbose_name="Driver or change idea it tracks",
+            ),
         ),
         migrations.AddField(
-            model_name='measuretemplate',
-            name='collaborative',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measure_library', to='collaborative.collaborative'),
+            model_name="measuretemplate",
+            name="collaborative",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="measure_library",
+                to="collaborative.collaborative",
+            ),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='library_source',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='measures.measuretemplate'),
+            model_name="measure",
+            name="library_source",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="copies",
+                to="measures.measuretemplate",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measuretemplate',
-            constraint=models.UniqueConstraint(fields=('collaborative', 'code'), name='unique_library_measure_code'),
+            model_name="measuretemplate",
+            constraint=models.UniqueConstraint(fields=("collaborative", "code"), name="unique_library_measure_code"),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='unique_measure_code'),
+            model_name="measure",
+            constraint=models.UniqueConstraint(fields=("organisation", "code"), name="unique_measure_code"),
         ),
     ]

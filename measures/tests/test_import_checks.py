@@ -24,8 +24,9 @@ def is_category(dimension, category):
 
 
 def check(text: str):
-    return check_rows(read_rows("data.csv", (HEADER + text).encode()), MEASURES, is_category=is_category,
-                      period_ok=periods.problem)
+    return check_rows(
+        read_rows("data.csv", (HEADER + text).encode()), MEASURES, is_category=is_category, period_ok=periods.problem
+    )
 
 
 def test_good_rows_become_records():
@@ -67,7 +68,9 @@ def test_each_kind_of_bad_row_is_named_by_row_and_column(row, column, words):
 
 
 def test_every_bad_row_is_reported_not_just_the_first():
-    result = check("OM1,2025-01-01,all,1,2,\nXX,2025-01-01,all,1,2,\nOM1,2025-02-01,all,9,2,\nOM1,2025-03-01,all,1,2,\n")
+    result = check(
+        "OM1,2025-01-01,all,1,2,\nXX,2025-01-01,all,1,2,\nOM1,2025-02-01,all,9,2,\nOM1,2025-03-01,all,1,2,\n"
+    )
     assert [e.row for e in result.errors] == [3, 4]
 
 
@@ -106,8 +109,13 @@ def xlsx(rows) -> bytes:
 
 
 def test_xlsx_with_real_dates_and_numbers_is_read():
-    data = xlsx([HEADER.strip().split(","), ["OM1", datetime(2025, 1, 1), "ethnicity:M", 12, 40, None],
-                 ["PM1", date(2025, 2, 1), "all", None, None, 3.25]])
+    data = xlsx(
+        [
+            HEADER.strip().split(","),
+            ["OM1", datetime(2025, 1, 1), "ethnicity:M", 12, 40, None],
+            ["PM1", date(2025, 2, 1), "all", None, None, 3.25],
+        ]
+    )
     result = check_rows(read_rows("data.xlsx", data), MEASURES, is_category=is_category, period_ok=periods.problem)
     assert result.ok
     assert [(r.period_start, r.numerator, r.value) for r in result.records] == [

@@ -1,0 +1,130 @@
+"""The JSON API for data warehouses: create or replace a measure's data points, read its series.
+
+Authentication is a bearer token (organisations.ApiToken) that names one
+organisation; every call enters that organisation's scope and is audited.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django_scopes import scope
+
+from organisations.models import ApiToken, AuditEvent
+
+from .importing import COLUMNS, apply, check_for
+from .models import DataPoint, Measure
+
+MAX_POINTS = 10_000
+
+
+def _error(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _authenticate(request) -> ApiToken | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return ApiToken.authenticate(header.removeprefix("Bearer ").strip())
+
+
+@csrf_exempt  # token-authenticated: no cookies, so no cross-site request to forge
+@login_not_required
+def measure_data(request, code):
+    token = _authenticate(request)
+    if token is None:
+        response = _error(401, "Give a valid API token: Authorization: Bearer amhe_...")
+        response["WWW-Authenticate"] = 'Bearer realm="amhe"'
+        return response
+    if request.method not in ("GET", "PUT", "POST"):
+        return _error(405, "Use GET to read a series, PUT or POST to create or replace data points.")
+    organisation = token.organisation
+    with scope(organisation=[organisation.pk]):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        measure = Measure.objects.filter(organisation=organisation, code=code).first()
+        if measure is None:
+            return _error(404, f"No measure with the code {code!r}.")
+        if request.method == "GET":
+            response = _series(request, measure)
+        else:
+            response = _write(request, organisation, measure, token)
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.API,
+            organisation=organisation,
+            user_email=f"token:{token.name}",
+            object_type="measures.Measure",
+            object_id=str(measure.pk),
+            summary=f"{request.method} {measure.code}: {response.status_code}",
+            path=request.path[:300],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        return response
+
+
+def _series(request, measure) -> JsonResponse:
+    points = DataPoint.objects.filter(measure=measure).order_by("stratum", "period_start")
+    stratum = request.GET.get("stratum")
+    if stratum:
+        points = points.filter(stratum=stratum)
+    return JsonResponse(
+        {
+            "measure": {
+                "code": measure.code,
+                "name": measure.name,
+                "value_type": measure.value_type,
+                "frequency": measure.frequency,
+                "improvement": measure.improvement,
+                "dimension": measure.dimension or None,
+            },
+            "points": [
+                {
+                    "period_start": p.period_start.isoformat(),
+                    "stratum": p.stratum,
+                    "numerator": p.numerator,
+                    "denominator": p.denominator,
+                    "value": None if p.value is None else str(p.value.normalize()),
+                }
+                for p in points
+            ],
+        }
+    )
+
+
+def _write(request, organisation, measure, token) -> JsonResponse:
+    try:
+        body = json.loads(request.body or b"{}")
+    except json.JSONDecodeError as exc:
+        return _error(400, f"The body is not valid JSON: {exc.msg} at position {exc.pos}.")
+    points = body.get("points") if isinstance(body, dict) else None
+    if not isinstance(points, list) or not points:
+        return _error(400, 'Send {"points": [{"period_start": "YYYY-MM-DD", "stratum": "all", ...}, ...]}.')
+    if len(points) > MAX_POINTS:
+        return _error(413, f"Send at most {MAX_POINTS} points per request.")
+    rows, shape_errors = [], []
+    for index, point in enumerate(points):
+        if not isinstance(point, dict):
+            shape_errors.append({"index": index, "field": None, "message": "each point must be a JSON object"})
+            continue
+        unknown = set(point) - set(COLUMNS[1:])
+        if unknown:
+            shape_errors.append(
+                {
+                    "index": index,
+                    "field": sorted(unknown)[0],
+                    "message": "unknown field; use period_start, stratum, numerator, denominator, value",
+                }
+            )
+            continue
+        rows.append((index, {"measure_code": measure.code, **{k: point.get(k) for k in COLUMNS[1:]}}))
+    result, measures = check_for(organisation, rows)
+    errors = shape_errors + [{"index": e.row, "field": e.column, "message": e.message} for e in result.errors]
+    if errors:
+        return JsonResponse(
+            {"error": "Nothing was saved: correct these points.", "errors": sorted(errors, key=lambda e: e["index"])},
+            status=422,
+        )
+    summary = apply(organisation, result.records, measures, by=token.created_by, source="api")
+    return JsonResponse({"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged})
