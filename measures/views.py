@@ -487,6 +487,10 @@ def grid_cell(request, org, pk):
     if stratum not in dict(strata):
         return HttpResponse("Unknown group.", status=400)
     rows = _cell_rows_from_post(measure, request.POST, [period], [(stratum, dict(strata)[stratum])])
+    cell = rows[0][1]
+    if measure.has_fraction and bool(cell["numerator"]) != bool(cell["denominator"]):
+        # Half a fraction: the person is still typing the other half. Save nothing, say nothing yet.
+        return HttpResponse(status=204)
     problem = P.problem(measure.frequency, period)
     errors, changed = (
         ({(period, stratum): [problem]}, 0) if problem else save_cells(measure, organisation, rows, request.user)

@@ -19,8 +19,12 @@ def token(cast):
 
 
 def put(client, secret, points, code="EIP"):
-    return client.put(URL.format(code=code), data=json.dumps({"points": points}), content_type="application/json",
-                      headers={"Authorization": f"Bearer {secret}"})
+    return client.put(
+        URL.format(code=code),
+        data=json.dumps({"points": points}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
 
 
 POINTS = [
@@ -50,29 +54,42 @@ def test_create_replace_and_read_a_series_idempotently(client, cast, token):
     assert put(client, token, changed).json() == {"created": 0, "updated": 1, "unchanged": 0}
     body = client.get(URL.format(code="EIP") + "?stratum=all", headers={"Authorization": f"Bearer {token}"}).json()
     assert body["measure"]["code"] == "EIP"
-    assert body["points"] == [{"period_start": "2025-01-01", "stratum": "all", "numerator": 13, "denominator": 40,
-                               "value": None}]
+    assert body["points"] == [
+        {"period_start": "2025-01-01", "stratum": "all", "numerator": 13, "denominator": 40, "value": None}
+    ]
     assert AuditEvent.objects.filter(action="api", organisation=cast.org_a).count() == 4
 
 
 def test_validation_errors_are_json_with_field_messages_and_save_nothing(client, cast, token):
-    response = put(client, token, [
-        POINTS[0],
-        {"period_start": "2025-01-15", "stratum": "all", "numerator": 1, "denominator": 2},
-        {"period_start": "2025-02-01", "stratum": "ethnicity:Q", "numerator": 9, "denominator": 2},
-        {"period_start": "2025-03-01", "stratum": "all", "numerator": 1, "denominator": 2, "colour": "red"},
-    ])
+    response = put(
+        client,
+        token,
+        [
+            POINTS[0],
+            {"period_start": "2025-01-15", "stratum": "all", "numerator": 1, "denominator": 2},
+            {"period_start": "2025-02-01", "stratum": "ethnicity:Q", "numerator": 9, "denominator": 2},
+            {"period_start": "2025-03-01", "stratum": "all", "numerator": 1, "denominator": 2, "colour": "red"},
+        ],
+    )
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert {(e["index"], e["field"]) for e in errors} == {(1, "period_start"), (2, "stratum"), (2, "numerator"),
-                                                           (3, "colour")}
+    assert {(e["index"], e["field"]) for e in errors} == {
+        (1, "period_start"),
+        (2, "stratum"),
+        (2, "numerator"),
+        (3, "colour"),
+    }
     with scopes_disabled():
         assert not DataPoint.objects.exists()
 
 
 def test_malformed_bodies_get_clear_errors(client, token):
-    response = client.put(URL.format(code="EIP"), data="{not json", content_type="application/json",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.put(
+        URL.format(code="EIP"),
+        data="{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
     assert put(client, token, []).status_code == 400
 

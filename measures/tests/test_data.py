@@ -333,3 +333,14 @@ def test_baseline_gate_is_ticked_from_the_data(cast):
         seed_series(cast.org_a, measure, months=6)
         done, evidence = baseline_data_collected(cast.org_a)
     assert done and "1 outcome measures" in evidence
+
+
+def test_half_a_fraction_waits_for_the_other_half(client, cast, login):
+    measure = make_measure(cast.org_a)
+    login(client, cast.lead)
+    url = reverse("measures:grid_cell", kwargs={"org": "alpha", "pk": measure.pk})
+    response = client.post(
+        url, grid_post(measure, {("2025-02-01", "all", "numerator"): "5"}, {"period": "2025-02-01", "stratum": "all"})
+    )
+    assert response.status_code == 204
+    assert points(cast.org_a) == []
