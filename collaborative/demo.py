@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
 from measures import demo as measures_demo
+from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
 from qi_projects import demo as qi_demo
 
 from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
