@@ -18,8 +18,13 @@ run: $(VENV)/.installed static/vendor/.built
 test: $(VENV)/.installed static/vendor/.built
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The budgets are for PostgreSQL: a dedicated database, seeded once (seed_bench is idempotent).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/amhe_bench
 bench: $(VENV)/.installed
-	$(PY) manage.py bench
+	@psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres amhe_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py seed_bench --orgs 100 --months 36 --seed 1
+	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py bench
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,189 @@
+"""`make bench`: the budgets of DESIGN.md section 7, measured and printed as a table."""
+
+import io
+import statistics
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from measures import spc
+from measures.importing import import_file
+from measures.models import DataPoint, Measure
+from organisations.models import Organisation
+
+
+class Rollback(Exception):
+    """Raised to undo the import benchmark's writes."""
+
+
+class Command(BaseCommand):
+    help = "Measure page times, query counts, import and SPC speed on the seed_bench data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=30, help="Requests per page (p95 over these).")
+
+    def handle(self, *args, repeat=30, **options):
+        if connection.vendor != "postgresql":
+            self.stderr.write("Warning: the budgets are for PostgreSQL; this run uses " + connection.vendor + ".")
+        User = get_user_model()
+        if not User.objects.filter(email="lead1@bench.example").exists():
+            raise CommandError("No bench data: run `manage.py seed_bench --orgs 100 --months 36 --seed 1` first.")
+        rows = []
+        org1 = Organisation.objects.get(slug="bench-001")
+        n_orgs = Organisation.objects.filter(slug__startswith="bench-").count()
+        pages = [
+            (
+                "Organisation dashboard (data overview)",
+                "lead1@bench.example",
+                reverse("measures:data_overview", kwargs={"org": org1.slug}),
+                150,
+                20,
+            ),
+            (
+                "Organisation workspace",
+                "lead1@bench.example",
+                reverse("organisations:workspace", kwargs={"org": org1.slug}),
+                150,
+                20,
+            ),
+            (
+                "Measure chart with equality gap",
+                "lead1@bench.example",
+                reverse("measures:measure_chart", kwargs={"org": org1.slug, "pk": self._measure_pk(org1)}),
+                150,
+                20,
+            ),
+            (
+                "Coach portfolio (20 organisations)",
+                "coach1@bench.example",
+                reverse("organisations:portfolio"),
+                250,
+                None,
+            ),
+            (
+                f"Programme board ({n_orgs} organisations)",
+                "national@bench.example",
+                reverse("collaborative:board"),
+                500,
+                None,
+            ),
+        ]
+        for label, email, url, budget_ms, query_budget in pages:
+            times, queries, status = self._page(User.objects.get(email=email), url, repeat)
+            p95 = _p95(times)
+            ok = p95 <= budget_ms and (query_budget is None or queries <= query_budget) and status == 200
+            rows.append(
+                (
+                    label,
+                    f"p95 {p95:.0f} ms, {queries} queries",
+                    f"≤ {budget_ms} ms" + (f", ≤ {query_budget} queries" if query_budget else ""),
+                    ok,
+                )
+            )
+        rows.append(self._import(org1))
+        rows += self._spc()
+        self._print(rows)
+
+    def _measure_pk(self, organisation) -> int:
+        with scopes_disabled():
+            return Measure.objects.filter(organisation=organisation, code="OM1").values_list("pk", flat=True)[0]
+
+    def _page(self, user, url, repeat):
+        client = Client(SERVER_NAME=(settings.ALLOWED_HOSTS or ["localhost"])[0])
+        client.force_login(user)
+        client.get(url, secure=True)  # warm caches and connections
+        times = []
+        counted = []
+
+        def count(execute, sql, params, many, context):
+            counted.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = client.get(url, secure=True)
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get(url, secure=True)
+            times.append((time.perf_counter() - start) * 1000)
+        return times, len(counted), response.status_code
+
+    def _import(self, organisation):
+        """10,000 new rows in one all-or-nothing import, rolled back afterwards."""
+        with scopes_disabled():
+            measures = list(Measure.objects.filter(organisation=organisation).order_by("code"))
+            last = DataPoint.objects.filter(organisation=organisation).order_by("-period_start").first().period_start
+        lines = ["measure_code,period_start,stratum,numerator,denominator,value"]
+        year = last.year + 1
+        for measure in measures:
+            strata = ["all"] + [
+                f"{measure.dimension}:{c}"
+                for c in ("A", "M", "N", "H", "J", "1", "2", "3", "4", "5")
+                if _is_category(measure.dimension, c)
+            ]
+            for stratum in strata[:6]:
+                for k in range(200):
+                    period = f"{year + k // 12}-{k % 12 + 1:02d}-01"
+                    if measure.value_type == "value":
+                        lines.append(f"{measure.code},{period},{stratum},,,{20 + k % 7}")
+                    else:
+                        lines.append(f"{measure.code},{period},{stratum},{10 + k % 9},{100 + k % 13},")
+        data = ("\n".join(lines[:10_001]) + "\n").encode()
+        rows = len(lines[:10_001]) - 1
+        elapsed = None
+        try:
+            with transaction.atomic(), scope(organisation=[organisation.pk]):
+                start = time.perf_counter()
+                result, summary = import_file(organisation, "bench.csv", data, by=None, source="bench")
+                elapsed = time.perf_counter() - start
+                assert summary is not None, result.errors[:3]
+                raise Rollback
+        except Rollback:
+            pass
+        return (f"CSV import, {rows:,} rows", f"{elapsed:.2f} s", "≤ 3 s", elapsed <= 3)
+
+    def _spc(self):
+        import random
+
+        rng = random.Random(1)
+        values = [rng.gauss(50, 5) for _ in range(1000)]
+        dens = [rng.randrange(50, 500) for _ in range(1000)]
+        nums = [int(d * rng.uniform(0.2, 0.4)) for d in dens]
+        results = []
+        for label, call in (
+            ("xmr_chart, 1,000 points", lambda: spc.xmr_chart(values, improvement="increase")),
+            ("p_chart, 1,000 points", lambda: spc.p_chart(nums, dens, improvement="increase")),
+        ):
+            times = []
+            for _ in range(50):
+                start = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - start) * 1000)
+            median = statistics.median(times)
+            results.append((label, f"median {median:.2f} ms", "≤ 5 ms", median <= 5))
+        return results
+
+    def _print(self, rows):
+        width = max(len(r[0]) for r in rows)
+        out = io.StringIO()
+        out.write(f"{'what':<{width}}  {'measured':<28}  {'budget':<28}  ok\n")
+        out.write("-" * (width + 64) + "\n")
+        for what, measured, budget, ok in rows:
+            out.write(f"{what:<{width}}  {measured:<28}  {budget:<28}  {'yes' if ok else 'NO'}\n")
+        self.stdout.write(out.getvalue())
+
+
+def _p95(times):
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def _is_category(dimension, category):
+    from qi_projects import equality
+
+    return equality.is_category(dimension, category)
