@@ -12,6 +12,7 @@ programme_patterns = (
         path("programme/enrol/", views.enrol, name="enrol"),
         path("programme/settings/", views.collaborative_settings, name="settings"),
         path("evaluation/", views.evaluation, name="evaluation"),
+        path("evaluation/export.csv", views.evaluation_export, name="evaluation_export"),
         path("orgs/<slug:org>/programme/", views.phase_overview, name="phases"),
         path("orgs/<slug:org>/programme/start/", views.phase_start, name="phase_start"),
         path("orgs/<slug:org>/programme/phases/<int:number>/adjust/", views.phase_adjust, name="phase_adjust"),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_scopes import scopes_disabled
 
 from organisations import access
 from organisations.audit import record
@@ -238,28 +239,124 @@ def collaborative_settings(request):
 
 @access.requires("view_evaluation")
 def evaluation(request):
-    # Aggregates only: counts of organisations by phase, never a workspace.
+    """Across organisations, disclosure-controlled: where organisations are, and each measure's latest figures."""
+    from django.db.models import OuterRef, Subquery
+
+    from measures.disclosure import display, suppress_count, suppress_rate
+    from measures.models import DataPoint
+
     today = timezone.localdate()
-    enrolments = Enrolment.objects.filter(active=True, organisation_id__in=_all_enrolled_ids(request.user))
-    by_phase = dict(
-        enrolments.with_flags(today)
-        .values_list("current_phase")
-        .annotate(n=Count("pk"))
-        .values_list("current_phase", "n")
-    )
-    from measures.disclosure import suppress_count
-
-    labels = dict(Phase.Number.choices)
-    rows = [(labels[number], suppress_count(by_phase.get(number, 0))) for number in (1, 2, 3)]
-    return render(request, "collaborative/evaluation.html", {"rows": rows})
-
-
-def _all_enrolled_ids(user):
-    # Evaluators see no organisation's workspace, but aggregate figures cover every enrolled organisation.
-    from django_scopes import scopes_disabled
-
+    # The evaluation reads every enrolled organisation, but only in aggregate and suppressed form:
+    # a national-level path with no workspace access.
     with scopes_disabled():
-        return list(Enrolment.objects.filter(active=True).values_list("organisation_id", flat=True))
+        enrolments = Enrolment.objects.filter(active=True)
+        by_phase = dict(
+            enrolments.with_flags(today)
+            .values_list("current_phase")
+            .annotate(n=Count("pk"))
+            .values_list("current_phase", "n")
+        )
+        latest = (
+            DataPoint.objects.filter(measure=OuterRef("measure"), stratum="all")
+            .order_by("-period_start")
+            .values("period_start")[:1]
+        )
+        points = list(
+            DataPoint.objects.filter(
+                stratum="all", period_start=Subquery(latest), organisation__enrolments__active=True
+            )
+            .select_related("organisation", "measure")
+            .order_by("organisation__name", "measure__code")
+        )
+    labels = dict(Phase.Number.choices)
+    phase_rows = [(labels[n], by_phase.get(n, 0)) for n in (1, 2, 3)]
+    measure_rows = []
+    for p in points:
+        rate = suppress_rate(p.numerator, p.denominator) if p.denominator else None
+        measure_rows.append(
+            {
+                "organisation": p.organisation.name,
+                "code": p.measure.code,
+                "name": p.measure.name,
+                "period": p.period_start,
+                "numerator": display(suppress_count(p.numerator)),
+                "denominator": display(suppress_count(p.denominator)),
+                "figure": (display(None) if rate is None else f"{rate * 100:.1f}%")
+                if p.denominator
+                else f"{p.value.normalize():f}"
+                if p.value is not None
+                else "",
+            }
+        )
+    return render(request, "collaborative/evaluation.html", {"phase_rows": phase_rows, "measure_rows": measure_rows})
+
+
+@access.requires("view_evaluation")
+def evaluation_export(request):
+    """Every data point of every enrolled organisation, suppressed, as CSV (streamed)."""
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    from measures.disclosure import display, suppress_count, suppress_rate
+    from measures.models import DataPoint
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    def rows():
+        writer = csv.writer(Echo())
+        yield writer.writerow(
+            [
+                "organisation",
+                "measure_code",
+                "measure_name",
+                "period_start",
+                "stratum",
+                "numerator",
+                "denominator",
+                "rate",
+                "value",
+            ]
+        )
+        # Suppressed figures of every enrolled organisation: the evaluation's national-level export.
+        with scopes_disabled():
+            points = (
+                DataPoint.objects.filter(organisation__enrolments__active=True)
+                .values_list(
+                    "organisation__name",
+                    "measure__code",
+                    "measure__name",
+                    "period_start",
+                    "stratum",
+                    "numerator",
+                    "denominator",
+                    "value",
+                )
+                .order_by("organisation__name", "measure__code", "stratum", "period_start")
+                .iterator(chunk_size=5000)
+            )
+            for org, code, name, period, stratum, numerator, denominator, value in points:
+                rate = suppress_rate(numerator, denominator) if denominator else None
+                yield writer.writerow(
+                    [
+                        org,
+                        code,
+                        name,
+                        period.isoformat(),
+                        stratum,
+                        "" if numerator is None else display(suppress_count(numerator)),
+                        "" if denominator is None else display(suppress_count(denominator)),
+                        "" if denominator is None else display(None if rate is None else round(rate, 4)),
+                        "" if value is None else f"{value.normalize():f}",
+                    ]
+                )
+
+    record(AuditEvent.Action.EXPORT, request=request, summary="Exported the evaluation data set (suppressed)")
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-suppressed.csv"'
+    return response
 
 
 # --- One organisation's programme: phases, gates, people ------------------------

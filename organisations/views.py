@@ -91,9 +91,53 @@ def team_export(request, org):
 
 @access.requires("view_portfolio")
 def portfolio(request):
-    ids = access.principal(request.user).assigned_roles.keys()
-    organisations = Organisation.objects.filter(pk__in=ids)
-    return render(request, "organisations/portfolio.html", {"organisations": organisations})
+    """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.utils import timezone
+
+    from collaborative.models import Enrolment, PhaseEvent, TeamMeeting
+    from collaborative.views import FLAG_LABELS, enrolment_flags
+    from measures.models import DataPoint
+
+    today = timezone.localdate()
+    ids = list(access.principal(request.user).assigned_roles)
+
+    def changed_since(model, moment_field):
+        rows = (
+            model.objects.filter(
+                organisation=OuterRef("organisation"), **{f"{moment_field}__gt": OuterRef("last_seen")}
+            )
+            .order_by()
+            .values("organisation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Subquery(rows[:1])
+
+    last_seen = (
+        AuditEvent.objects.filter(
+            user=request.user, action=AuditEvent.Action.VIEW, organisation_id=OuterRef("organisation_id")
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    enrolments = (
+        Enrolment.objects.filter(organisation_id__in=ids, active=True)
+        .with_flags(today)
+        .annotate(last_seen=Subquery(last_seen))
+        .annotate(
+            new_data=changed_since(DataPoint, "updated_at"),
+            new_meetings=changed_since(TeamMeeting, "created_at"),
+            new_phase_events=changed_since(PhaseEvent, "at"),
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    rows = [
+        {"enrolment": e, "organisation": e.organisation, "flags": [FLAG_LABELS[f] for f in enrolment_flags(e, today)]}
+        for e in enrolments
+    ]
+    return render(request, "organisations/portfolio.html", {"rows": rows})
 
 
 @access.requires("invite_programme")

@@ -14,6 +14,7 @@ SITE_PAGES = {
     "collaborative:enrol": (200, {"national"}),
     "collaborative:settings": (200, {"national"}),
     "collaborative:evaluation": (200, {"national", "evaluator"}),
+    "collaborative:evaluation_export": (200, {"national", "evaluator"}),
 }
 
 ORG_PAGES = {

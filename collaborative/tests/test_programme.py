@@ -297,3 +297,28 @@ def test_board_query_count_does_not_grow_with_organisations(client, cast, login,
     with django_assert_max_num_queries(14):
         response = client.get(reverse("collaborative:board"))
     assert response.content.decode().count("Extra ") >= 8
+
+
+def test_evaluator_sees_every_organisation_suppressed_and_exports_suppressed(client, cast, login):
+    from measures.models import DataPoint
+    from measures.tests.factories import make_measure
+
+    measure_a = make_measure(cast.org_a)
+    measure_b = make_measure(cast.org_b)
+    with scopes_disabled():
+        DataPoint.objects.create(organisation=cast.org_a, measure=measure_a, period_start=date(2025, 1, 1),
+                                 numerator=4, denominator=12)
+        DataPoint.objects.create(organisation=cast.org_b, measure=measure_b, period_start=date(2025, 1, 1),
+                                 numerator=13, denominator=42)
+    login(client, cast.evaluator)
+    page = client.get(reverse("collaborative:evaluation")).content.decode()
+    assert "Alpha Trust" in page and "Beta Trust" in page
+    assert ">13<" not in page and ">42<" not in page and ">4<" not in page
+    assert ">15<" in page and ">40<" in page and "31.0%" in page  # 13/42 from the raw figures
+    response = client.get(reverse("collaborative:evaluation_export"))
+    body = b"".join(response.streaming_content).decode()
+    assert "Alpha Trust,EIP,Started treatment within 2 weeks,2025-01-01,all,*,10,*," in body
+    assert "Beta Trust,EIP,Started treatment within 2 weeks,2025-01-01,all,15,40,0.3095," in body
+    from organisations.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="export", user=cast.evaluator).exists()

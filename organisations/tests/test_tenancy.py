@@ -72,3 +72,34 @@ def test_task_reads_organisation_data_inside_the_right_scope(cast):
     assert sent == len(recipients) == 5
     assert "lead@b.example" not in recipients
     assert "lead@a.example" in recipients
+
+
+def test_coach_portfolio_shows_what_changed_since_the_last_look(client, cast, login):
+    from datetime import date, timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from collaborative.models import TeamMeeting
+    from collaborative.tests.factories import planned_enrolment
+    from measures.models import DataPoint
+    from measures.tests.factories import make_measure
+
+    planned_enrolment(cast.org_a)
+    measure = make_measure(cast.org_a)
+    login(client, cast.coach)
+    assert "Not opened yet" in client.get(reverse("organisations:portfolio")).content.decode()
+    client.get(reverse("organisations:workspace", kwargs={"org": "alpha"}))
+    with scopes_disabled():
+        DataPoint.objects.create(
+            organisation=cast.org_a,
+            measure=measure,
+            period_start=date(2025, 1, 1),
+            numerator=1,
+            denominator=2,
+            updated_at=timezone.now() + timedelta(seconds=1),
+        )
+        TeamMeeting.objects.create(organisation=cast.org_a, date=date(2025, 1, 2), attendees="x", created_by=cast.lead)
+    page = client.get(reverse("organisations:portfolio")).content.decode()
+    assert "1 new or changed figure," in page and "1 team meeting," in page
+    assert "Beta Trust" not in page
