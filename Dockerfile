@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 COPY scripts/build_assets.py scripts/build_assets.py
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 >/dev/null \
     && python3 scripts/build_assets.py
