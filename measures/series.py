@@ -90,17 +90,22 @@ def build_series(points, frequency: str, *, first: date | None = None, last: dat
     return result
 
 
+def scale_and_unit(measure) -> tuple[float, str]:
+    """How a stored fraction is shown: proportions as %, rates per N, values in their unit."""
+    if measure.value_type == "proportion":
+        return 100.0, "%"
+    if measure.value_type == "rate":
+        return float(measure.rate_per or 1), f" per {measure.rate_per:,}" if measure.rate_per else ""
+    return 1.0, f" {measure.unit}" if measure.unit else ""
+
+
 def chart_for(measure, series: Series, settings=None) -> ChartResult:
     """The chart the measure's settings ask for, or the right one for its kind of data."""
     chosen = getattr(settings, "chart_type", "auto") or "auto"
     rules = getattr(settings, "rules", "mdc") or "mdc"
     if chosen == "auto":
         chosen = {"proportion": "p", "rate": "u"}.get(measure.value_type, "xmr")
-    scale, unit = 1.0, f" {measure.unit}" if measure.unit else ""
-    if measure.value_type == "proportion":
-        scale, unit = 100.0, "%"
-    elif measure.value_type == "rate":
-        scale, unit = float(measure.rate_per or 1), f" per {measure.rate_per:,}" if measure.rate_per else ""
+    scale, unit = scale_and_unit(measure)
     target = float(measure.target) / scale if measure.target is not None else None
     result = ChartResult(kind=chosen, series=series, rules=rules, scale=scale, unit=unit)
     if chosen != "run" and series.present < MIN_SPC_POINTS:

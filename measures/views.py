@@ -204,13 +204,7 @@ def _r(value, scale):
 
 
 def _gap_figure(gap, measure) -> dict:
-    scale = (
-        100.0
-        if measure.value_type == "proportion"
-        else float(measure.rate_per or 1)
-        if measure.value_type == ("rate")
-        else 1.0
-    )
+    scale, _ = series.scale_and_unit(measure)
     x = [p.isoformat() for p in gap.periods]
 
     def sc(values):
@@ -253,13 +247,7 @@ def _gap_figure(gap, measure) -> dict:
 
 
 def _gap_rows(gap, measure) -> list[dict]:
-    scale = (
-        100.0
-        if measure.value_type == "proportion"
-        else float(measure.rate_per or 1)
-        if measure.value_type == ("rate")
-        else 1.0
-    )
+    scale, _ = series.scale_and_unit(measure)
     return [
         {
             "period": P.label(measure.frequency, d),
@@ -436,40 +424,25 @@ def measure_grid(request, org, pk):
         raise PermissionDenied
     strata = strata_of(measure)
     periods = grid_periods(measure, request)
+    context = {
+        "organisation": organisation,
+        "measure": measure,
+        "strata": strata,
+        "may_log": may_log,
+        "earlier": P.step(measure.frequency, periods[0], -1).isoformat(),
+    }
     if request.method == "POST":
         rows = _cell_rows_from_post(measure, request.POST, periods, strata)
         errors, changed = save_cells(measure, organisation, rows, request.user)
         if not errors:
             messages.success(request, f"Saved: {changed} {'figure' if changed == 1 else 'figures'} changed.")
             return redirect(request.get_full_path())
-        grid = cell_rows(measure, periods, strata, posted=request.POST, errors=errors)
-        return render(
-            request,
-            "measures/grid.html",
-            {
-                "organisation": organisation,
-                "measure": measure,
-                "strata": strata,
-                "grid": grid,
-                "may_log": may_log,
-                "error_count": len(errors),
-            },
-            status=422,
+        context.update(
+            grid=cell_rows(measure, periods, strata, posted=request.POST, errors=errors), error_count=len(errors)
         )
-    grid = cell_rows(measure, periods, strata)
-    return render(
-        request,
-        "measures/grid.html",
-        {
-            "organisation": organisation,
-            "measure": measure,
-            "strata": strata,
-            "grid": grid,
-            "may_log": may_log,
-            "earlier": P.step(measure.frequency, periods[0], -1).isoformat(),
-            "later": P.step(measure.frequency, periods[-1], GRID_PERIODS).isoformat(),
-        },
-    )
+        return render(request, "measures/grid.html", context, status=422)
+    context["grid"] = cell_rows(measure, periods, strata)
+    return render(request, "measures/grid.html", context)
 
 
 @require_POST
