@@ -42,10 +42,18 @@ def send_invitation(invitation_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
-def email_team(organisation_id: int, subject: str, body: str) -> int:
-    """Email everyone in one organisation's project team; returns how many were sent."""
+def email_team(organisation_id: int, subject: str, body: str, message_id: str) -> int:
+    """Email everyone in one organisation's project team once; returns how many were sent.
+
+    `message_id` makes the send idempotent: the shared cache's atomic add claims
+    it, so a retried or duplicated task sends nothing the second time.
+    """
+    from django.core.cache import cache
+
     from .models import Membership
 
+    if not cache.add(f"email_team:{message_id}", organisation_id, timeout=7 * 24 * 3600):
+        return 0
     # Tasks enter the tenant scope themselves: only this organisation's rows are visible.
     with scope(organisation=[organisation_id]):
         emails = sorted(set(Membership.objects.values_list("user__email", flat=True)))

@@ -67,11 +67,14 @@ def test_task_reads_organisation_data_inside_the_right_scope(cast):
 
     from organisations.tasks import email_team
 
-    sent = email_team.delay(cast.org_a.pk, "Learning set on Tuesday", "See you there.").get()
+    sent = email_team.delay(cast.org_a.pk, "Learning set on Tuesday", "See you there.", "message-1").get()
     recipients = sorted(addr for m in mail.outbox for addr in m.to)
     assert sent == len(recipients) == 5
     assert "lead@b.example" not in recipients
     assert "lead@a.example" in recipients
+    # The same message again (a retry) sends nothing.
+    assert email_team.delay(cast.org_a.pk, "Learning set on Tuesday", "See you there.", "message-1").get() == 0
+    assert len(mail.outbox) == 5
 
 
 def test_coach_portfolio_shows_what_changed_since_the_last_look(client, cast, login):
