@@ -25,14 +25,20 @@
       (fields[name] = fields[name] || []).push(value);
     });
     try {
-      window.localStorage.setItem(storageKey(form), JSON.stringify({ at: Date.now() / 1000, fields: fields }));
+      window.localStorage.setItem(storageKey(form), JSON.stringify({ at: Date.now(), fields: fields }));
     } catch (e) {
       // Storage full or disabled: the server draft is all we have.
     }
   }
 
-  function forget(form) {
+  function forget(form, savedUpTo) {
     try {
+      if (savedUpTo) {
+        var kept = JSON.parse(window.localStorage.getItem(storageKey(form)) || "null");
+        if (kept && kept.at > savedUpTo) {
+          return; // typed again after this save was sent: keep the newer copy
+        }
+      }
       window.localStorage.removeItem(storageKey(form));
     } catch (e) {
       // Nothing kept.
@@ -46,8 +52,8 @@
     } catch (e) {
       kept = null;
     }
-    var serverSaved = parseFloat(form.getAttribute("data-draft-saved") || "0") || 0;
-    if (!kept || kept.at <= serverSaved) {
+    // A copy is only kept until the server has saved it, so any copy left is newer than the server's.
+    if (!kept) {
       return;
     }
     Object.keys(kept.fields).forEach(function (name) {
@@ -87,9 +93,13 @@
         event.preventDefault();
       }
     });
+    var sentAt = 0;
+    form.addEventListener("htmx:beforeRequest", function () {
+      sentAt = Date.now();
+    });
     form.addEventListener("htmx:afterRequest", function (event) {
       if (event.detail.successful) {
-        forget(form);
+        forget(form, sentAt);
       }
     });
     form.addEventListener("htmx:sendError", function () {
