@@ -208,7 +208,8 @@ def enrol(request):
             with scope(organisation=[organisation.pk]):
                 enrolment.plan_phases()
                 enrolment.schedule_invoices()
-                set_assignments(organisation, data["coach"], data["experts"])
+                if data["coach"] or data["experts"]:  # an existing organisation keeps its support otherwise
+                    set_assignments(organisation, data["coach"], data["experts"])
                 invite_named(enrolment, request.user, request)
             access.forget(request.user)
         messages.success(request, f"{organisation.name} is enrolled.")
@@ -248,8 +249,10 @@ def evaluation(request):
     today = timezone.localdate()
     # The evaluation reads every enrolled organisation, but only in aggregate and suppressed form:
     # a national-level path with no workspace access.
+    collaboratives = access.principal(request.user).staff_collaborative_ids
     with scopes_disabled():
-        enrolments = Enrolment.objects.filter(active=True)
+        enrolments = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives)
+        enrolled = enrolments.values("organisation_id")
         by_phase = dict(
             enrolments.with_flags(today)
             .values_list("current_phase")
@@ -262,9 +265,7 @@ def evaluation(request):
             .values("period_start")[:1]
         )
         points = list(
-            DataPoint.objects.filter(
-                stratum="all", period_start=Subquery(latest), organisation__enrolments__active=True
-            )
+            DataPoint.objects.filter(stratum="all", period_start=Subquery(latest), organisation_id__in=enrolled)
             .select_related("organisation", "measure")
             .order_by("organisation__name", "measure__code")
         )
@@ -305,6 +306,8 @@ def evaluation_export(request):
         def write(self, value):
             return value
 
+    collaboratives = access.principal(request.user).staff_collaborative_ids
+
     def rows():
         writer = csv.writer(Echo())
         yield writer.writerow(
@@ -320,10 +323,13 @@ def evaluation_export(request):
                 "value",
             ]
         )
-        # Suppressed figures of every enrolled organisation: the evaluation's national-level export.
+        # Suppressed figures of the collaborative's organisations: the evaluation's national-level export.
         with scopes_disabled():
+            enrolled = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives).values(
+                "organisation_id"
+            )
             points = (
-                DataPoint.objects.filter(organisation__enrolments__active=True)
+                DataPoint.objects.filter(organisation_id__in=enrolled)
                 .values_list(
                     "organisation__name",
                     "measure__code",
@@ -348,7 +354,8 @@ def evaluation_export(request):
                         stratum,
                         "" if numerator is None else display(suppress_count(numerator)),
                         "" if denominator is None else display(suppress_count(denominator)),
-                        "" if denominator is None else display(None if rate is None else round(rate, 4)),
+                        # A rate to one decimal place of a percentage: exact rates beside rounded counts give them away.
+                        "" if denominator is None else display(None if rate is None else f"{rate * 100:.1f}%"),
                         "" if value is None else f"{value.normalize():f}",
                     ]
                 )

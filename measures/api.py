@@ -96,6 +96,8 @@ def _series(request, measure) -> JsonResponse:
 def _write(request, organisation, measure, token) -> JsonResponse:
     try:
         body = json.loads(request.body or b"{}")
+    except UnicodeDecodeError:
+        return _error(400, "The body must be UTF-8 encoded JSON.")
     except json.JSONDecodeError as exc:
         return _error(400, f"The body is not valid JSON: {exc.msg} at position {exc.pos}.")
     points = body.get("points") if isinstance(body, dict) else None

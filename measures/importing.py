@@ -16,6 +16,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_COUNT = 10**15  # far beyond any real count, well inside a 64-bit integer
+MAX_VALUE = Decimal(10) ** 12  # the data point's value column holds 18 digits, 6 after the point
+VALUE_PLACES = Decimal("0.000001")
 COLUMNS = ["measure_code", "period_start", "stratum", "numerator", "denominator", "value"]
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -262,8 +265,11 @@ def _count(cell, column, error) -> int | None:
     except InvalidOperation:
         error(column, f"the {column} must be a whole number, not {str(cell)!r}")
         return None
-    if number != number.to_integral_value() or number < 0:
+    if not number.is_finite() or number != number.to_integral_value() or number < 0:
         error(column, f"the {column} must be a whole number of 0 or more, not {str(cell).strip()}")
+        return None
+    if number > MAX_COUNT:
+        error(column, f"the {column} is too large to be a count ({str(cell).strip()})")
         return None
     return int(number)
 
@@ -280,7 +286,11 @@ def _decimal(cell, error) -> Decimal | None:
     if not number.is_finite():
         error("value", "the value must be a number")
         return None
-    return number
+    if abs(number) >= MAX_VALUE:
+        error("value", f"the value is too large ({str(cell).strip()}); values must be below a trillion")
+        return None
+    # Stored with six decimal places: round now so that re-importing the same file changes nothing.
+    return number.quantize(VALUE_PLACES)
 
 
 # --- Writing ------------------------------------------------------------------

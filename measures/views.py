@@ -147,9 +147,7 @@ def measure_chart(request, org, pk):
     current = by_stratum.get(chosen)
     if current is not None:
         result = series.chart_for(measure, current, settings)
-        within = [
-            a for a in annotations if current.periods[0] <= a.on <= P.step(measure.frequency, current.periods[-1])
-        ]
+        within = [a for a in annotations if current.periods[0] <= a.on < P.step(measure.frequency, current.periods[-1])]
         if result.chart is not None:
             figure = charts.spc_figure(
                 result.chart, current.periods, scale=result.scale, unit=result.unit, annotations=within

@@ -61,7 +61,8 @@ class Principal:
 
     user_id: int | None
     programme_roles: set[str] = field(default_factory=set)
-    collaborative_ids: set[int] = field(default_factory=set)
+    collaborative_ids: set[int] = field(default_factory=set)  # where the user is national team
+    staff_collaborative_ids: set[int] = field(default_factory=set)  # where the user has any programme role
     national_org_ids: set[int] = field(default_factory=set)
     team_roles: dict[int, set[str]] = field(default_factory=dict)
     assigned_roles: dict[int, set[str]] = field(default_factory=dict)
@@ -99,6 +100,7 @@ def principal(user) -> Principal:
     with scopes_disabled():
         for collaborative_id, role in ProgrammeRole.objects.filter(user=user).values_list("collaborative_id", "role"):
             p.programme_roles.add(role)
+            p.staff_collaborative_ids.add(collaborative_id)
             if role == Role.NATIONAL:
                 p.collaborative_ids.add(collaborative_id)
         for org_id, role in Membership.objects.filter(user=user).values_list("organisation_id", "role"):

@@ -27,23 +27,35 @@ class InvitationForm(forms.ModelForm):
         self.invited_by = invited_by
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        role = self.data.get(self.add_prefix("role"))
-        if self.organisation is not None and role:
-            # Checking another organisation's people would leak them; this is our own organisation.
-            with scopes_disabled():
-                already = (
-                    get_user_model()
-                    .objects.filter(email=email, memberships__organisation=self.organisation, memberships__role=role)
-                    .exists()
-                )
-            if already:
-                raise forms.ValidationError("This person already has that role in this organisation.")
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_duplicate(cleaned)
+        return cleaned
+
+    def check_not_duplicate(self, cleaned) -> None:
+        email, role = cleaned.get("email"), cleaned.get("role")
+        if not email or not role:
+            return
+        # Checking our own organisation's (or the programme's) people: the caller may see them.
         with scopes_disabled():
+            people = get_user_model().objects.filter(email=email)
+            if role in TEAM_ROLES:
+                already = people.filter(memberships__organisation=self.organisation, memberships__role=role).exists()
+            else:
+                already = people.filter(
+                    programme_roles__collaborative=self.collaborative, programme_roles__role=role
+                ).exists()
+                if already and self.organisation is not None:
+                    already = people.filter(
+                        assignments__organisation=self.organisation, assignments__role=role
+                    ).exists()
             pending = Invitation.objects.pending().filter(email=email, role=role, organisation=self.organisation)
-            if pending.exists():
-                raise forms.ValidationError("An invitation for this person and role is already waiting to be accepted.")
-        return email
+            if already:
+                self.add_error("email", "This person already has that role.")
+            elif pending.exists():
+                self.add_error("email", "An invitation for this person and role is already waiting to be accepted.")
 
     def save(self, commit=True):
         invitation = super().save(commit=False)
@@ -75,7 +87,7 @@ class ProgrammeInvitationForm(InvitationForm):
         self.order_fields(["email", "role", "organisation_choice"])
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = forms.ModelForm.clean(self)
         role = cleaned.get("role")
         organisation = cleaned.get("organisation_choice")
         if role in TEAM_ROLES and organisation is None:
@@ -85,16 +97,22 @@ class ProgrammeInvitationForm(InvitationForm):
                 "organisation_choice", "National team members and evaluators are not tied to one organisation."
             )
         self.organisation = organisation
+        if not self.errors:
+            self.check_not_duplicate(cleaned)
         return cleaned
 
 
 class AuditFilterForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False, label="Organisation")
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False, label="Organisation")
     user = forms.CharField(required=False, label="User email contains")
     date_from = forms.DateField(
         required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
 
     def clean(self):
         cleaned = super().clean()

@@ -32,12 +32,17 @@ def send_invitation(invitation_id: int) -> bool:
         )
         link = settings.SITE_URL + reverse("organisations:invitation_accept", args=[invitation.token])
         context = {"invitation": invitation, "link": link}
-        send_mail(
-            subject="You are invited to the Advancing mental health equality collaborative",
-            message=render_to_string("organisations/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
+        try:
+            send_mail(
+                subject="You are invited to the Advancing mental health equality collaborative",
+                message=render_to_string("organisations/email/invitation.txt", context),
+                from_email=None,
+                recipient_list=[invitation.email],
+            )
+        except Exception:
+            # Not sent: release the claim so that a retry (or a resend) can send it.
+            Invitation.objects.with_scopes_disabled().filter(pk=invitation_id).update(sent_at=None)
+            raise
     return True
 
 

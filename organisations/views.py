@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -160,9 +161,14 @@ def programme_invite(request):
         send_invitation.delay_on_commit(invitation.pk)
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return redirect("organisations:programme_invite")
-    # National-level list: invitations of every organisation and of programme staff.
+    # National-level list: this collaborative's organisations' invitations and its programme staff's.
     with scopes_disabled():
-        invitations = list(Invitation.objects.select_related("organisation", "invited_by")[:50])
+        invitations = list(
+            Invitation.objects.filter(
+                Q(organisation_id__in=access.visible_organisation_ids(request.user))
+                | Q(organisation__isnull=True, collaborative_id__in=p.collaborative_ids)
+            ).select_related("organisation", "invited_by")[:50]
+        )
     return render(
         request,
         "organisations/programme_invite.html",
@@ -238,8 +244,12 @@ def invitation_accept(request, token):
 
 @access.requires("view_audit")
 def audit_log(request):
-    form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.select_related("organisation")
+    visible = access.visible_organisation_ids(request.user)
+    form = AuditFilterForm(request.GET or None, organisations=Organisation.objects.filter(pk__in=visible))
+    # The national team sees its own organisations' events and events tied to no organisation (sign-ins).
+    events = AuditEvent.objects.filter(Q(organisation_id__in=visible) | Q(organisation__isnull=True)).select_related(
+        "organisation"
+    )
     if form.is_valid():
         data = form.cleaned_data
         if data["organisation"]:

@@ -18,7 +18,7 @@ def command_of(service) -> str:
 
 def test_compose_has_web_worker_beat_db_and_redis_with_health_checks():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"migrate", "web", "worker", "beat", "db", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         assert service["healthcheck"]["test"], name
@@ -26,7 +26,8 @@ def test_compose_has_web_worker_beat_db_and_redis_with_health_checks():
 
 def test_commands_run_gunicorn_celery_worker_and_beat_and_migrate_on_start():
     services = compose()["services"]
-    assert "migrate" in command_of(services["web"])
+    assert command_of(services["migrate"]) == "python manage.py migrate --no-input"
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "gunicorn collaborative.wsgi" in command_of(services["web"])
     assert command_of(services["worker"]).startswith("celery -A collaborative worker")
     assert command_of(services["beat"]).startswith("celery -A collaborative beat")

@@ -306,10 +306,12 @@ def test_evaluator_sees_every_organisation_suppressed_and_exports_suppressed(cli
     measure_a = make_measure(cast.org_a)
     measure_b = make_measure(cast.org_b)
     with scopes_disabled():
-        DataPoint.objects.create(organisation=cast.org_a, measure=measure_a, period_start=date(2025, 1, 1),
-                                 numerator=4, denominator=12)
-        DataPoint.objects.create(organisation=cast.org_b, measure=measure_b, period_start=date(2025, 1, 1),
-                                 numerator=13, denominator=42)
+        DataPoint.objects.create(
+            organisation=cast.org_a, measure=measure_a, period_start=date(2025, 1, 1), numerator=4, denominator=12
+        )
+        DataPoint.objects.create(
+            organisation=cast.org_b, measure=measure_b, period_start=date(2025, 1, 1), numerator=13, denominator=42
+        )
     login(client, cast.evaluator)
     page = client.get(reverse("collaborative:evaluation")).content.decode()
     assert "Alpha Trust" in page and "Beta Trust" in page
@@ -318,7 +320,7 @@ def test_evaluator_sees_every_organisation_suppressed_and_exports_suppressed(cli
     response = client.get(reverse("collaborative:evaluation_export"))
     body = b"".join(response.streaming_content).decode()
     assert "Alpha Trust,EIP,Started treatment within 2 weeks,2025-01-01,all,*,10,*," in body
-    assert "Beta Trust,EIP,Started treatment within 2 weeks,2025-01-01,all,15,40,0.3095," in body
+    assert "Beta Trust,EIP,Started treatment within 2 weeks,2025-01-01,all,15,40,31.0%," in body
     from organisations.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="export", user=cast.evaluator).exists()

@@ -129,3 +129,10 @@ def test_xlsx_formula_without_a_saved_result_is_reported_not_guessed():
     result = check_rows(read_rows("data.xlsx", data), MEASURES, is_category=is_category, period_ok=periods.problem)
     assert [(e.row, e.column) for e in result.errors] == [(2, "numerator")]
     assert "=6*2" in result.errors[0].message
+
+
+def test_numbers_too_large_for_storage_are_row_errors_and_values_are_rounded_to_storage():
+    result = check("OM1,2025-01-01,all,1,10000000000000000,\nPM1,2025-01-01,all,,,1e13\n")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "denominator"), (3, "value")]
+    result = check("PM1,2025-01-01,all,,,1.23456789\n")
+    assert result.records[0].value == Decimal("1.234568")

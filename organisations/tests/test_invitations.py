@@ -135,3 +135,60 @@ def test_existing_user_accepts_after_signing_in(client, cast, invitation_factory
     client.post(accept_url(invitation))
     with scopes_disabled():
         assert Membership.objects.filter(user=cast.other_lead, organisation=cast.org_a, role="member").exists()
+
+
+def test_programme_invitation_twice_for_the_same_person_and_role_is_refused(client, cast, login):
+    login(client, cast.national)
+    data = {"email": "coach2@programme.example", "role": "coach", "organisation_choice": cast.org_a.pk}
+    assert client.post(reverse("organisations:programme_invite"), data).status_code == 302
+    response = client.post(reverse("organisations:programme_invite"), data)
+    assert response.status_code == 422
+    assert "already waiting" in response.content.decode()
+    response = client.post(
+        reverse("organisations:programme_invite"),
+        {"email": cast.coach.email, "role": "coach", "organisation_choice": cast.org_a.pk},
+    )
+    assert "already has that role" in response.content.decode()
+    with scopes_disabled():
+        assert Invitation.objects.count() == 1
+
+
+def test_national_team_of_another_wave_sees_none_of_this_waves_invitations_or_audit(
+    client, cast, login, invitation_factory
+):
+    from collaborative.models import Collaborative
+    from organisations.models import AuditEvent
+
+    invitation_factory(email="secret.person@a.example")
+    AuditEvent.objects.create(action="view", organisation=cast.org_a, summary="alpha page")
+    other_wave = Collaborative.objects.create(name="Wave 2", slug="wave-2", start_date=cast.collaborative.start_date)
+    ProgrammeRole.objects.create(collaborative=other_wave, user=cast.nobody, role="national")
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from collaborative.demo import DEMO_TOTP_SECRET
+
+    TOTP.activate(cast.nobody, DEMO_TOTP_SECRET)
+    login(client, cast.nobody)
+    assert "secret.person" not in client.get(reverse("organisations:programme_invite")).content.decode()
+    assert "alpha page" not in client.get(reverse("organisations:audit_log")).content.decode()
+
+
+def test_a_failed_send_releases_the_claim_so_a_retry_sends(cast, invitation_factory, monkeypatch):
+    import pytest
+
+    from organisations import tasks
+
+    invitation = invitation_factory(email="retry@a.example")
+
+    def broken(**kwargs):
+        raise ConnectionError("SMTP down")
+
+    monkeypatch.setattr(tasks, "send_mail", broken)
+    with pytest.raises(ConnectionError):
+        tasks.send_invitation(invitation.pk)
+    with scopes_disabled():
+        invitation.refresh_from_db()
+    assert invitation.sent_at is None
+    monkeypatch.undo()
+    assert tasks.send_invitation(invitation.pk) is True
+    assert [m.to for m in mail.outbox] == [["retry@a.example"]]
