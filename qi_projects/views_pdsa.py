@@ -265,7 +265,8 @@ def pdsa_detail(request, org, pk):
 def pdsa_plan(request, org, pk):
     cycle = _cycle(request, pk)
     key = f"cycle-{cycle.pk}-plan"
-    form = PlanForm(request.POST or None, instance=cycle)
+    initial = _draft_initial(_draft(request, key), PlanForm) if request.method != "POST" else None
+    form = PlanForm(request.POST or None, instance=cycle, initial=initial)
     if request.method == "POST":
         try:
             valid = form.is_valid()

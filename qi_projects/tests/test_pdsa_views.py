@@ -390,3 +390,10 @@ def test_the_measure_chart_marks_the_cycle(client, cast, login):
     page = client.get(reverse("measures:measure_chart", kwargs={"org": "alpha", "pk": measure.pk})).content.decode()
     assert "PDSA 1 (" in page
     assert "Offer evening appointments for one week" in page
+
+
+def test_a_plan_draft_is_restored_on_the_plan_page(client, cast, login):
+    cycle = pdsa_factories.cycle(cast.org_a)
+    login(client, cast.lead)
+    client.post(url("pdsa_draft"), {"draft_key": f"cycle-{cycle.pk}-plan", "where": "The mosque hall"})
+    assert "The mosque hall" in client.get(url("pdsa_plan", pk=cycle.pk)).content.decode()
