@@ -208,3 +208,9 @@ def _celery_inline():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploads made by tests land in a throwaway folder, never in the project's media/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")

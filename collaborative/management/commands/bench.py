@@ -60,6 +60,13 @@ class Command(BaseCommand):
                 20,
             ),
             (
+                "PDSA cycles list",
+                "lead1@bench.example",
+                reverse("qi_projects:pdsa_list", kwargs={"org": org1.slug}),
+                150,
+                20,
+            ),
+            (
                 "Coach portfolio (20 organisations)",
                 "coach1@bench.example",
                 reverse("organisations:portfolio"),
