@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django_scopes import scope
 
+from organisations import access
 from organisations.models import ApiToken, AuditEvent
 
 from .importing import COLUMNS, apply, check_for
@@ -42,6 +43,9 @@ def measure_data(request, code):
     if request.method not in ("GET", "PUT", "POST"):
         return _error(405, "Use GET to read a series, PUT or POST to create or replace data points.")
     organisation = token.organisation
+    if not access.can(token.created_by, "manage_tokens", organisation):
+        # The person who made the token no longer leads this organisation's work: it stops working.
+        return _error(401, "This token's owner no longer manages this organisation's tokens; ask for a new one.")
     with scope(organisation=[organisation.pk]):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         measure = Measure.objects.filter(organisation=organisation, code=code).first()

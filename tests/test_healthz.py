@@ -69,3 +69,15 @@ def test_database_down_gives_503(client, db, monkeypatch):
     status, body = get_health(client)
     assert status == 503
     assert body["database"] == "error: ConnectionError: connection refused"
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(client, db):
+    response = client.generic(
+        "POST",
+        "/orgs/alpha/data/import/",
+        b"",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert response.status_code == 413
+    assert "at most 10 MB" in response.content.decode()

@@ -108,3 +108,12 @@ def test_revoked_token_stops_working(client, cast, token):
     with scopes_disabled():
         ApiToken.objects.update(revoked_at=timezone.now())
     assert put(client, token, POINTS).status_code == 401
+
+
+def test_a_token_stops_working_when_its_owner_leaves_the_role(client, cast, token):
+    from organisations.models import Membership
+
+    with scopes_disabled():
+        Membership.objects.filter(user=cast.lead, role="lead").delete()
+    response = put(client, token, POINTS)
+    assert response.status_code == 401 and "no longer" in response.json()["error"]
