@@ -146,12 +146,6 @@ class AdjustPhaseForm(forms.Form):
     reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class GateTickForm(forms.Form):
-    note = forms.CharField(
-        label="Note", widget=forms.Textarea(attrs={"rows": 2}), help_text="What shows this item is done."
-    )
-
-
 class GatePassForm(forms.Form):
     on_date = forms.DateField(label="Date the gate was passed", widget=DateInput(), initial=timezone.localdate)
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))

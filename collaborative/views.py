@@ -24,7 +24,6 @@ from .forms import (
     CollaborativeForm,
     EnrolmentForm,
     GatePassForm,
-    GateTickForm,
     InvoiceForm,
     MeetingActionFormSet,
     NamedPeopleForm,
@@ -382,6 +381,11 @@ def _enrolment(request):
 
 @access.requires("view_workspace")
 def phase_overview(request, org):
+    return _phase_page(request)
+
+
+def _phase_page(request, *, status=200, start_form=None, pass_form=None, tick=None):
+    """The phases page; after a refused action, with the typed input and its message, answering 422."""
     enrolment = _enrolment(request)
     today = timezone.localdate()
     phase_list = list(enrolment.phases.all())
@@ -404,12 +408,12 @@ def phase_overview(request, org):
         "may_manage": access.can(user, "manage_enrolment", organisation),
         "may_sign_off": access.can(user, "sign_off_gate", organisation),
         "may_adjust": access.can(user, "adjust_phase", organisation),
-        "start_form": StartPhaseForm(),
-        "pass_form": GatePassForm(),
-        "tick_form": GateTickForm(),
+        "start_form": start_form or StartPhaseForm(),
+        "pass_form": pass_form or GatePassForm(),
+        "tick": tick or {},
         "figure": charts.timeline_figure([{"organisation": organisation, "phases": phase_list}], today, height=220),
     }
-    return render(request, "collaborative/phases.html", context)
+    return render(request, "collaborative/phases.html", context, status=status)
 
 
 @require_POST
@@ -420,12 +424,11 @@ def phase_start(request, org):
     if form.is_valid():
         try:
             phases.start_first_phase(enrolment, by=request.user, on_date=form.cleaned_data["on_date"])
-            messages.success(request, "Local design has started.")
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-    else:
-        messages.error(request, "Give a valid start date.")
+            _errors_to_form(form, error)
+    if form.errors:
+        return _phase_page(request, status=422, start_form=form)
+    messages.success(request, "Local design has started.")
     return redirect("collaborative:phases", org=org)
 
 
@@ -456,17 +459,14 @@ def phase_adjust(request, org, number):
 def gate_tick(request, org, key):
     enrolment = _enrolment(request)
     current = phases.current_phase(enrolment)
-    form = GateTickForm(request.POST)
-    if current is None:
-        messages.error(request, "No phase is under way, so there is no gate to tick.")
-    elif not form.is_valid():
-        messages.error(request, "Add a note saying what shows this item is done.")
-    else:
-        try:
-            phases.tick_item(current, key=key, note=form.cleaned_data["note"], by=request.user)
-            messages.success(request, "Gate item ticked.")
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+    note = request.POST.get("note", "")
+    try:
+        if current is None:
+            raise ValidationError("No phase is under way, so there is no gate to tick.")
+        phases.tick_item(current, key=key, note=note, by=request.user)
+    except ValidationError as error:
+        return _phase_page(request, status=422, tick={"key": key, "note": note, "errors": error.messages})
+    messages.success(request, "Gate item ticked.")
     return redirect("collaborative:phases", org=org)
 
 
@@ -476,22 +476,21 @@ def gate_pass(request, org):
     enrolment = _enrolment(request)
     current = phases.current_phase(enrolment)
     form = GatePassForm(request.POST)
+    following = None
     if current is None:
-        messages.error(request, "No phase is under way.")
-    elif not form.is_valid():
-        messages.error(request, "Give the date the gate was passed.")
-    else:
+        form.add_error(None, "No phase is under way.")
+    elif form.is_valid():
         try:
             following = phases.pass_gate(
                 current, by=request.user, on_date=form.cleaned_data["on_date"], note=form.cleaned_data["note"]
             )
-            messages.success(
-                request,
-                f"Gate passed: {following} has started." if following else "Gate passed: the programme is complete.",
-            )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            _errors_to_form(form, error)
+    if form.errors:
+        return _phase_page(request, status=422, pass_form=form)
+    messages.success(
+        request, f"Gate passed: {following} has started." if following else "Gate passed: the programme is complete."
+    )
     return redirect("collaborative:phases", org=org)
 
 
