@@ -13,7 +13,7 @@ def celery_app():
 
     from collaborative.celery import app
 
-    saved = dict(app.conf)
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
     forget_backend(app)
