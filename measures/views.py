@@ -132,6 +132,8 @@ def measure_chart(request, org, pk):
         chosen = "all"
     points = list(DataPoint.objects.filter(measure=measure).order_by("period_start"))
     by_stratum = series.build_series(points, measure.frequency)
+    # Offer the groups that have data (and everyone): an empty group's chart says nothing.
+    strata = [(stratum, label) for stratum, label in strata if stratum == "all" or stratum in by_stratum]
     settings = _settings(measure)
     annotations = phase_annotations(request.organisation) + extra_annotations(measure)
     context = {
