@@ -157,6 +157,7 @@ def measure_chart(request, org, pk):
         else:
             figure = charts.run_figure(result.run, current.periods, scale=result.scale, unit=result.unit)
         context.update(result=result, figure=figure, table=_table(measure, result), annotations=within)
+    context["revisions"] = DataPointRevision.objects.filter(measure=measure).select_related("by")[:20]
     focus = focus_stratum(measure)
     reference = f"{measure.dimension}:{measure.reference_category}" if measure.reference_category else None
     if focus and reference:

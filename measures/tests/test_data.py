@@ -344,3 +344,14 @@ def test_half_a_fraction_waits_for_the_other_half(client, cast, login):
     )
     assert response.status_code == 204
     assert points(cast.org_a) == []
+
+
+def test_chart_page_lists_who_changed_what(client, cast, login):
+    measure = make_measure(cast.org_a)
+    with scope(organisation=[cast.org_a.pk]):
+        import_file(cast.org_a, "data.csv", good_file(months=1), by=cast.lead)
+        import_file(cast.org_a, "data.csv", good_file(months=1, numerator=14), by=cast.member)
+    login(client, cast.coach)
+    page = client.get(reverse("measures:measure_chart", kwargs={"org": "alpha", "pk": measure.pk})).content.decode()
+    assert "Recent changes to this measure" in page
+    assert "<td>12/40</td>" in page and "<td>14/40</td>" in page
