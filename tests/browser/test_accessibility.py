@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from conftest import totp_code
 
@@ -62,8 +63,26 @@ def test_main_pages_have_no_axe_violations(axe_page, transactional_db):
 
     with scopes_disabled():
         measure = Measure.objects.filter(organisation__slug="northshire", dimension="ethnicity").first()
-    PAGES["lead1@demo.example"] += [f"/orgs/northshire/data/measures/{measure.pk}/",
-                                    f"/orgs/northshire/data/measures/{measure.pk}/enter/"]
+    from qi_projects.models import ChangeTheoryElement, ImprovementProject, PdsaCycle
+
+    with scopes_disabled():
+        project = ImprovementProject.objects.filter(organisation__slug="northshire").first()
+        cycle = PdsaCycle.objects.filter(organisation__slug="northshire").order_by("-number").first()
+        idea = ChangeTheoryElement.objects.filter(organisation__slug="northshire", kind="change_idea").first()
+    PAGES["lead1@demo.example"] += [
+        f"/orgs/northshire/data/measures/{measure.pk}/",
+        f"/orgs/northshire/data/measures/{measure.pk}/enter/",
+        f"/orgs/northshire/design/projects/{project.pk}/",
+        f"/orgs/northshire/design/projects/{project.pk}/change-theory/",
+        f"/orgs/northshire/design/projects/{project.pk}/change-theory/edit/",
+        "/orgs/northshire/design/coproduction/",
+        "/orgs/northshire/pdsa/",
+        "/orgs/northshire/pdsa/new/",
+        f"/orgs/northshire/pdsa/{cycle.pk}/",
+    ]
+    PAGES["coach1@demo.example"] += [
+        reverse("qi_projects:change_idea_detail", kwargs={"org": "northshire", "pk": idea.pk})
+    ]
     found = {}
     axe_page.goto("/accounts/login/")
     found["/accounts/login/"] = violations(axe_page)
@@ -74,7 +93,8 @@ def test_main_pages_have_no_axe_violations(axe_page, transactional_db):
             axe_page.goto(url)
             axe_page.wait_for_load_state("networkidle")
             found[f"{email} {url}"] = violations(axe_page)
-    assert {page: v for page, v in found.items() if v} == {}
+    problems = [f"{page}: {v}" for page, found_here in found.items() for v in found_here]
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_audit_itself_catches_a_violation(axe_page):
