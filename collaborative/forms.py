@@ -172,8 +172,15 @@ class MeetingActionForm(forms.ModelForm):
     class Meta:
         model = MeetingAction
         fields = ["description", "owner", "due_on"]
-        labels = {"description": "Action", "owner": "Owner", "due_on": "Due date"}
         widgets = {"due_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each row's labels say which action they belong to, so a screen reader can tell the rows apart.
+        n = int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix and self.prefix[-1].isdigit() else 1
+        self.fields["description"].label = f"Action {n}"
+        self.fields["owner"].label = f"Owner of action {n}"
+        self.fields["due_on"].label = f"Due date of action {n}"
 
 
 MeetingActionFormSet = forms.inlineformset_factory(

@@ -1,0 +1,90 @@
+"""Browser journeys for the smaller pages: team invitations, meetings, coaching, fees, tokens, audit, evaluation."""
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from collaborative.tests.factories import planned_enrolment
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_lead_invites_a_member_records_a_meeting_and_makes_an_api_token(page, cast, browser_login):
+    planned_enrolment(cast.org_a)
+    today = timezone.localdate().isoformat()
+    browser_login("lead@a.example")
+
+    page.get_by_role("link", name="Project team").click()
+    page.get_by_label("Email address").fill("new.member@a.example")
+    page.get_by_label("Role").select_option(label="Team member")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Invitation sent to new.member@a.example.")).to_be_visible()
+    assert [m.to for m in mail.outbox] == [["new.member@a.example"]]
+
+    page.goto("/orgs/alpha/")
+    page.get_by_role("link", name="Team meetings").click()
+    expect(page.get_by_text("No team meeting has been recorded yet.")).to_be_visible()
+    page.get_by_text("Record a meeting").click()
+    page.get_by_label("Date", exact=True).fill(today)
+    page.get_by_label("Attendees").fill("Lead\nData champion")
+    page.get_by_label("Notes").fill("Reviewed the ethnicity breakdown")
+    page.get_by_label("Action 1", exact=True).fill("Share the chart with the lived-experience group")
+    page.get_by_label("Owner of action 1").fill("Lead")
+    page.get_by_label("Due date of action 1").fill(today)
+    page.get_by_role("button", name="Save meeting").click()
+    expect(page.get_by_text("recorded.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Share the chart with the lived-experience group")).to_be_visible()
+
+    page.goto("/orgs/alpha/")
+    page.get_by_role("link", name="Fees").click()
+    expect(page.get_by_role("table", name="Invoice schedule")).to_contain_text("£18,000.00")
+
+    page.goto("/orgs/alpha/")
+    page.get_by_role("link", name="API tokens for automatic data submission").click()
+    page.get_by_label("What will use this token?").fill("Warehouse nightly load")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.get_by_label("New token").input_value()
+    assert secret.startswith("amhe_")
+    page.goto("/orgs/alpha/api-tokens/")  # shown once: coming back later shows no secret
+    expect(page.get_by_label("New token")).to_have_count(0)
+    page.get_by_role("button", name="Revoke Warehouse nightly load").click()
+    expect(page.get_by_text("no longer works")).to_be_visible()
+    assert page.console_errors == []
+
+
+def test_coach_records_a_session_the_team_reads_it(page, cast, browser_login):
+    browser_login("coach@programme.example")
+    page.goto("/orgs/alpha/coaching/")
+    page.get_by_text("Record a coaching session").click()
+    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    page.get_by_label("Attendees").fill("Lead, member")
+    page.get_by_label("Notes").fill("Planned the next PDSA cycle together")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("Planned the next PDSA cycle together")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    browser_login("sponsor@a.example")
+    page.goto("/orgs/alpha/coaching/")
+    expect(page.get_by_text("Planned the next PDSA cycle together")).to_be_visible()
+    expect(page.get_by_text("Record a coaching session")).to_have_count(0)
+
+
+def test_national_team_filters_the_audit_log_and_the_evaluator_downloads_suppressed_data(page, cast, browser_login):
+    browser_login("lead@a.example")
+    page.goto("/orgs/alpha/team/")
+    page.get_by_role("button", name="Sign out").click()
+
+    browser_login("national@programme.example")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit log").click()
+    page.get_by_label("Organisation").select_option(label="Alpha Trust")
+    page.get_by_role("button", name="Filter").click()
+    log = page.get_by_role("table", name="Events, newest first")
+    expect(log).to_contain_text("lead@a.example")
+    expect(log).to_contain_text("Viewed organisations:team")
+    page.get_by_role("button", name="Sign out").click()
+
+    browser_login("evaluator@programme.example")
+    expect(page.get_by_role("heading", name="Evaluation")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download every organisation's data, suppressed (CSV)").click()
+    assert download.value.suggested_filename == "amhe-evaluation-suppressed.csv"
