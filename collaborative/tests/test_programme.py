@@ -331,12 +331,15 @@ def test_a_refused_tick_or_sign_off_keeps_what_was_typed(client, cast, login):
     with scope(organisation=[cast.org_a.pk]):
         phases.start_first_phase(enrolment, by=cast.national, on_date=date(2025, 1, 6))
     login(client, cast.coach)
-    response = client.post(reverse("collaborative:gate_tick", kwargs={"org": "alpha", "key": "baseline_data"}),
-                           {"note": "   "})
+    response = client.post(
+        reverse("collaborative:gate_tick", kwargs={"org": "alpha", "key": "baseline_data"}), {"note": "   "}
+    )
     assert response.status_code == 422
     assert "Add a note saying what shows this item is done" in response.content.decode()
-    response = client.post(reverse("collaborative:gate_pass", kwargs={"org": "alpha"}),
-                           {"on_date": "2025-06-30", "note": "A carefully written note"})
+    response = client.post(
+        reverse("collaborative:gate_pass", kwargs={"org": "alpha"}),
+        {"on_date": "2025-06-30", "note": "A carefully written note"},
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "The gate checklist is not complete" in page and "A carefully written note" in page
