@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core import signing
 from django.db import models
 from django.utils import timezone
@@ -375,3 +376,39 @@ class ApiToken(models.Model):
         if token is None or not hmac.compare_digest(token.secret_hash, cls._hash(parts[2])):
             return None
         return token
+
+
+class Notification(models.Model):
+    """Something for one person to read: feedback on their work, a mention, a reminder.
+
+    It belongs to its recipient, whatever it is about (a comment, a learning set,
+    a data deadline), so it lives here on the ground floor and points at its
+    subject generically. Create them with `organisations.notifications.notify`.
+    Not tenant-scoped: every query filters by recipient; `organisation` is kept
+    so an organisation's pages can show only their own.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=40)  # "feedback", "mention", "learning_set", "reminder", ...
+    about_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    about_id = models.PositiveBigIntegerField()
+    about = GenericForeignKey("about_type", "about_id")
+    text = models.CharField(max_length=300)
+    detail = models.TextField(blank=True, max_length=1000)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # notify() is idempotent: one notification per person, kind and subject.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "about_type", "about_id"], name="one_notice_per_subject"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.text}"
