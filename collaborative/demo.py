@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 from measures import demo as measures_demo
 from organisations.models import Assignment, Membership, Organisation, ProgrammeRole, Role
 from qi_projects import demo as qi_demo
+from qi_projects.pdsa import demo as pdsa_demo
 
 from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
 from .phases import GATES
@@ -119,6 +120,7 @@ def seed() -> dict:
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
         seed_programme(collaborative, organisations, leads, national, coaches)
         qi_demo.seed(collaborative, organisations)
+        pdsa_demo.seed(collaborative, organisations)
         measures_demo.seed(organisations)
     return {"collaborative": collaborative, "organisations": organisations}
 

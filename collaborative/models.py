@@ -31,6 +31,17 @@ class Collaborative(models.Model):
     def phase_months(self) -> list[int]:
         return [self.local_design_months, self.testing_months, self.sustaining_months]
 
+    @classmethod
+    def for_organisation(cls, organisation) -> "Collaborative | None":
+        """The collaborative an organisation is enrolled in now (its latest active enrolment)."""
+        enrolment = (
+            Enrolment.objects.filter(organisation=organisation, active=True)
+            .select_related("collaborative")
+            .order_by("-start_date")
+            .first()
+        )
+        return enrolment.collaborative if enrolment else None
+
     @property
     def vat_rate_percent(self) -> str:
         return f"{self.vat_rate_basis_points / 100:g}%"

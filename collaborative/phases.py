@@ -1,11 +1,11 @@
 """Moving an organisation through its phases: starting, adjusting, passing gates.
 
 The gate checklists are here; items that the data can answer are checked live
-from the other apps (focus populations, change theory, measures), the rest are
+from the other apps (focus populations, change theory, measures) through the
+`registry.gate_checks` they fill in, the rest are
 ticked by the coach or the national team with a note.
 """
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,26 +14,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Enrolment, GateTick, Phase, PhaseEvent
+from .registry import gate_checks
 
 
 @dataclass(frozen=True)
 class GateItem:
     key: str
     label: str
-    check: str | None = None  # "module:function" returning (done, evidence) for an organisation
+    automatic: bool = False  # answered from the data by the function registered under `key` in gate_checks
 
 
 GATES: dict[int, list[GateItem]] = {
     1: [
-        GateItem("focus_population", "Focus population identified", "qi_projects.gates:focus_population_identified"),
-        GateItem("change_theory", "Change theory coproduced", "qi_projects.gates:change_theory_coproduced"),
-        GateItem(
-            "measurement_strategy", "Measurement strategy agreed", "qi_projects.gates:measurement_strategy_agreed"
-        ),
-        GateItem("baseline_data", "Baseline data collected", "measures.gates:baseline_data_collected"),
+        GateItem("focus_population", "Focus population identified", automatic=True),
+        GateItem("change_theory", "Change theory coproduced", automatic=True),
+        GateItem("measurement_strategy", "Measurement strategy agreed", automatic=True),
+        GateItem("baseline_data", "Baseline data collected", automatic=True),
     ],
     2: [
-        GateItem("changes_tested", "Changes tested", "qi_projects.gates:changes_tested"),
+        GateItem("changes_tested", "Changes tested"),
         GateItem("scale_up_decided", "Scale-up decided"),
     ],
     3: [GateItem("sustainability_plan", "Sustainability plan in place")],
@@ -50,15 +49,8 @@ class ItemStatus:
 
 
 def _checker(item: GateItem) -> Callable | None:
-    """The data check for an item, or None while no app answers it yet."""
-    if not item.check:
-        return None
-    module_name, function = item.check.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, function, None)
+    """The data check for an item, or None while no app answers it."""
+    return gate_checks.get(item.key) if item.automatic else None
 
 
 def gate_status(phase: Phase) -> list[ItemStatus]:

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "collaborative",
     "qi_projects",
     "measures",
+    "qi_projects.pdsa",
     "learning_sets",
 ]
 

@@ -9,6 +9,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 programme_patterns = (
     [
         path("programme/", views.board, name="board"),
+        path("coaching/", views.portfolio, name="portfolio"),
+        path("orgs/<slug:org>/", views.workspace, name="workspace"),
         path("programme/enrol/", views.enrol, name="enrol"),
         path("programme/settings/", views.collaborative_settings, name="settings"),
         path("evaluation/", views.evaluation, name="evaluation"),
@@ -37,4 +39,5 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("measures.urls")),
     path("", include("qi_projects.urls")),
+    path("", include("qi_projects.pdsa.urls")),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,10 +13,9 @@ from django_scopes import scopes_disabled
 from organisations import access
 from organisations.audit import record
 from organisations.models import Assignment, AuditEvent, Invitation, Role
-from organisations.tasks import send_invitation
-from organisations.views import role_home
 
-from . import charts, health, phases
+from . import charts, dashboards, health, phases
+from .dashboards import NO_MEETING_DAYS
 from .forms import (
     AdjustPhaseForm,
     AssignmentForm,
@@ -32,8 +31,6 @@ from .forms import (
 )
 from .models import CoachingSession, Collaborative, Enrolment, Invoice, Phase, PhaseEvent, TeamMeeting
 
-NO_MEETING_DAYS = 21
-
 
 @login_not_required
 @never_cache
@@ -43,7 +40,7 @@ def healthz(request):
 
 
 def home(request):
-    return redirect(role_home(request.user))
+    return redirect(dashboards.role_home(request.user))
 
 
 def no_role(request):
@@ -51,8 +48,7 @@ def no_role(request):
 
 
 def national_collaborative(user) -> Collaborative:
-    p = access.principal(user)
-    return Collaborative.objects.filter(pk__in=p.collaborative_ids).first() or Collaborative.objects.first()
+    return access.collaborative_for(user)
 
 
 def invite_named(enrolment: Enrolment, by, request) -> None:
@@ -75,14 +71,7 @@ def invite_named(enrolment: Enrolment, by, request) -> None:
             invited_by=by,
             expires_at=timezone.now() + timedelta(days=14),
         )
-        record(
-            AuditEvent.Action.INVITE,
-            request=request,
-            organisation=enrolment.organisation,
-            obj=invitation,
-            summary=f"Invited {email} as {invitation.get_role_display()}",
-        )
-        send_invitation.delay_on_commit(invitation.pk)
+        invitation.send(request=request)
 
 
 def set_assignments(organisation, coach, experts) -> None:
@@ -96,92 +85,24 @@ def set_assignments(organisation, coach, experts) -> None:
 # --- National team: the board, enrolment, settings ------------------------------
 
 
-FLAG_LABELS = {
-    "no_lead": "No named project lead",
-    "no_sponsor": "No named executive sponsor",
-    "overrun": "Phase overrunning",
-    "no_meeting": f"No team meeting in {NO_MEETING_DAYS} days",
-    "overdue_invoice": "Invoice overdue",
-}
-
-
-def enrolment_flags(enrolment, today) -> list[str]:
-    flags = []
-    if not enrolment.has_named_lead:
-        flags.append("no_lead")
-    if not enrolment.has_named_sponsor:
-        flags.append("no_sponsor")
-    if enrolment.current_phase_planned_end and enrolment.current_phase_planned_end < today:
-        flags.append("overrun")
-    if enrolment.current_phase and (
-        enrolment.last_meeting is None or (today - enrolment.last_meeting).days > NO_MEETING_DAYS
-    ):
-        flags.append("no_meeting")
-    if enrolment.has_overdue_invoice:
-        flags.append("overdue_invoice")
-    return flags
-
-
 @access.requires("view_programme")
 def board(request):
-    today = timezone.localdate()
-    coaches = Assignment.objects.filter(role=Role.COACH).select_related("user")
-    enrolments = (
-        Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(request.user))
-        .with_flags(today)
-        .select_related("organisation", "collaborative")
-        .prefetch_related(
-            Prefetch("phases", queryset=Phase.objects.order_by("number")),
-            Prefetch("organisation__assignments", queryset=coaches, to_attr="coach_assignments"),
-        )
-    )
-    phase_filter = request.GET.get("phase", "")
-    coach_filter = request.GET.get("coach", "")
-    flag_filter = request.GET.get("flag", "")
-    rows = []
-    for enrolment in enrolments:
-        flags = enrolment_flags(enrolment, today)
-        coach_list = [a.user for a in enrolment.organisation.coach_assignments]
-        phase_list = list(enrolment.phases.all())
-        finished = bool(phase_list) and all(p.actual_end for p in phase_list)
-        phase_key = str(enrolment.current_phase or ("done" if finished else "not_started"))
-        if phase_filter and phase_key != phase_filter:
-            continue
-        if coach_filter and coach_filter not in {str(c.pk) for c in coach_list}:
-            continue
-        if flag_filter and flag_filter not in flags:
-            continue
-        current = next((p for p in enrolment.phases.all() if p.is_current), None)
-        rows.append(
-            {
-                "enrolment": enrolment,
-                "organisation": enrolment.organisation,
-                "phases": list(enrolment.phases.all()),
-                "current": current,
-                "progress": current.progress(today) if current else None,
-                "coaches": coach_list,
-                "flags": [(f, FLAG_LABELS[f]) for f in flags],
-                "phase_key": phase_key,
-            }
-        )
-    all_coaches = {a.user.pk: a.user for a in coaches}
-    context = {
-        "rows": rows,
-        "today": today,
-        "figure": charts.timeline_figure(rows, today),
-        "phase_choices": [
-            ("1", "Local design"),
-            ("2", "Testing and scaling up"),
-            ("3", "Sustaining"),
-            ("not_started", "Not started"),
-            ("done", "Completed"),
-        ],
-        "coach_choices": sorted(all_coaches.values(), key=lambda u: u.display_name),
-        "flag_choices": FLAG_LABELS.items(),
-        "filters": {"phase": phase_filter, "coach": coach_filter, "flag": flag_filter},
-        "counts": {key: sum(1 for r in rows if key in dict(r["flags"])) for key in FLAG_LABELS},
-    }
+    filters = {key: request.GET.get(key, "") for key in ("phase", "coach", "flag")}
+    context = dashboards.board(request.user, timezone.localdate(), filters)
+    context["figure"] = charts.timeline_figure(context["rows"], context["today"])
     return render(request, "collaborative/board.html", context)
+
+
+@access.requires("view_workspace")
+def workspace(request, org):
+    return render(request, "collaborative/workspace.html", dashboards.workspace(request.user, request.organisation))
+
+
+@access.requires("view_portfolio")
+def portfolio(request):
+    """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
+    rows = dashboards.portfolio(request.user, timezone.localdate())
+    return render(request, "collaborative/portfolio.html", {"rows": rows})
 
 
 @access.requires("manage_programme")
@@ -542,14 +463,10 @@ def _errors_to_form(form, error: ValidationError) -> None:
 # --- Team meetings and coaching -------------------------------------------------
 
 
-@access.requires("view_workspace")
+@access.requires("view_workspace", post="log_work")
 def meetings(request, org):
     organisation = request.organisation
     may_log = access.can(request.user, "log_work", organisation)
-    if request.method == "POST" and not may_log:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
     form = TeamMeetingForm(request.POST or None, prefix="meeting")
     actions = MeetingActionFormSet(request.POST or None, prefix="actions", instance=TeamMeeting())
     if request.method == "POST" and form.is_valid() and actions.is_valid():
@@ -586,14 +503,10 @@ def meetings(request, org):
     )
 
 
-@access.requires("view_workspace")
+@access.requires("view_workspace", post="log_coaching")
 def coaching(request, org):
     organisation = request.organisation
     may_log = access.can(request.user, "log_coaching", organisation)
-    if request.method == "POST" and not may_log:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
     form = CoachingSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         session = form.save(commit=False)

@@ -2,9 +2,13 @@ from datetime import date
 
 from django import forms
 
+from qi_projects import equality
+from qi_projects.forms import Radios, _none
+from qi_projects.models import ChangeTheoryElement
+
 from . import periods as P
 from .importing import MAX_BYTES
-from .models import ChartSettings
+from .models import ChartSettings, Measure, MeasureTemplate
 
 
 class UploadForm(forms.Form):
@@ -67,3 +71,130 @@ class ChartSettingsForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.rebase_on = self.cleaned_data["rebase_text"]
         return super().save(commit=commit)
+
+
+# --- Measure definitions ----------------------------------------------------------
+
+
+class MeasureFields(forms.ModelForm):
+    """The definition fields of a measure and of a library template."""
+
+    reference_category = forms.ChoiceField(
+        label="Reference group",
+        required=False,
+        help_text="The group the others are compared with, for example White British. "
+        "Must be a group of the dimension chosen above.",
+    )
+
+    FIELDS = [
+        "code",
+        "name",
+        "kind",
+        "operational_definition",
+        "value_type",
+        "numerator_definition",
+        "denominator_definition",
+        "rate_per",
+        "unit",
+        "data_source",
+        "frequency",
+        "improvement",
+        "dimension",
+        "reference_category",
+    ]
+    WIDGETS = {
+        "kind": Radios,
+        "value_type": Radios,
+        "frequency": Radios,
+        "improvement": Radios,
+        "operational_definition": forms.Textarea(attrs={"rows": 3}),
+        "numerator_definition": forms.Textarea(attrs={"rows": 2}),
+        "denominator_definition": forms.Textarea(attrs={"rows": 2}),
+    }
+    LABELS = {"name": "Measure name", "code": "Code", "kind": "Type of measure"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dimension"].choices = equality.dimension_choices(blank="Not broken down")
+        self.fields["reference_category"].choices = [("", "No reference group"), *equality.stratum_choices()]
+        for name in ("kind", "value_type", "frequency", "improvement"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        instance = self.instance
+        if instance.pk and instance.dimension and instance.reference_category and not self.is_bound:
+            self.initial["reference_category"] = f"{instance.dimension}:{instance.reference_category}"
+        elif self.initial.get("dimension") and self.initial.get("reference_category"):
+            ref = self.initial["reference_category"]
+            if ":" not in ref:
+                self.initial["reference_category"] = f"{self.initial['dimension']}:{ref}"
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean_reference_category(self):
+        value = self.cleaned_data.get("reference_category") or ""
+        if not value:
+            return ""
+        dimension, _, category = value.partition(":")
+        chosen = self.cleaned_data.get("dimension")
+        if chosen and dimension != chosen:
+            raise forms.ValidationError(
+                f"The reference group must be one of the groups of {equality.DIMENSIONS[chosen].label}."
+            )
+        if not chosen:
+            raise forms.ValidationError("Choose the dimension to break the measure down by first.")
+        return category
+
+
+class MeasureForm(MeasureFields):
+    tracks = forms.ModelChoiceField(
+        queryset=_none(ChangeTheoryElement), required=False, label="Driver or change idea it tracks"
+    )
+
+    class Meta:
+        model = Measure
+        fields = MeasureFields.FIELDS + ["baseline", "target", "tracks"]
+        widgets = MeasureFields.WIDGETS
+        labels = MeasureFields.LABELS
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        elements = ChangeTheoryElement.objects.filter(
+            diagram__project=project, organisation_id=project.organisation_id, removed_at=None
+        ).order_by("kind", "position")
+        self.fields["tracks"].queryset = elements
+        self.fields["tracks"].empty_label = "The aim (for an outcome measure)"
+        self.fields["tracks"].label_from_instance = lambda e: f"{e.get_kind_display()}: {e.text}"
+
+    def validate_unique(self):
+        # The organisation is not a form field: check the code ourselves for a clear message.
+        super().validate_unique()
+        code = self.cleaned_data.get("code")
+        if code:
+            clash = Measure.objects.filter(organisation_id=self.project.organisation_id, code=code)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("code", f"Another measure already has the code {code}.")
+
+
+class MeasureTemplateForm(MeasureFields):
+    class Meta:
+        model = MeasureTemplate
+        fields = MeasureFields.FIELDS + ["guidance"]
+        widgets = {**MeasureFields.WIDGETS, "guidance": forms.Textarea(attrs={"rows": 2})}
+        labels = MeasureFields.LABELS
+
+    def __init__(self, *args, collaborative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.collaborative = collaborative
+
+    def validate_unique(self):
+        super().validate_unique()
+        code = self.cleaned_data.get("code")
+        if code:
+            clash = MeasureTemplate.objects.filter(collaborative=self.collaborative, code=code)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("code", f"The library already has a measure with the code {code}.")

@@ -7,23 +7,25 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from collaborative.models import PhaseEvent
+from collaborative.models import Collaborative, PhaseEvent
+from collaborative.registry import chart_annotations
 from organisations import access
 from organisations.audit import record
 from organisations.models import AuditEvent
 from qi_projects import equality
-from qi_projects.models import FocusPopulation
+from qi_projects.models import FocusPopulation, ImprovementProject
 
 from . import charts, disclosure, series
 from . import periods as P
-from .forms import ChartSettingsForm, UploadForm
+from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, UploadForm
 from .importing import COLUMNS, FileRefused, apply, check_for, import_file, read_rows
-from .models import ChartSettings, DataPoint, DataPointRevision, Measure, point_payload
+from .models import ChartSettings, DataPoint, DataPointRevision, Measure, MeasureTemplate, point_payload
 
 GRID_PERIODS = 6
 
@@ -168,12 +170,8 @@ def measure_chart(request, org, pk):
 
 
 def extra_annotations(measure) -> list[charts.Annotation]:
-    """Annotations other apps add to a measure's chart (PDSA cycles, when that app provides them)."""
-    try:
-        from qi_projects.annotations import for_measure
-    except ImportError:
-        return []
-    return for_measure(measure)
+    """Annotations other apps register for a measure's chart (PDSA cycles: collaborative.registry)."""
+    return [note for _, source in chart_annotations.items() for note in source(measure)]
 
 
 def _table(measure, result) -> list[dict]:
@@ -416,13 +414,11 @@ def save_cells(measure, organisation, rows, user) -> tuple[dict, int]:
     return {}, summary.created + summary.updated + removed
 
 
-@access.requires("view_workspace")
+@access.requires("view_workspace", post="log_work")
 def measure_grid(request, org, pk):
     organisation = request.organisation
     measure = _measure(request, pk)
     may_log = access.can(request.user, "log_work", organisation)
-    if request.method == "POST" and not may_log:
-        raise PermissionDenied
     strata = strata_of(measure)
     periods = grid_periods(measure, request)
     context = {
@@ -506,11 +502,9 @@ def measure_settings(request, org, pk):
 UPLOAD_SALT = "measures.upload"
 
 
-@access.requires("view_workspace")
+@access.requires("view_workspace", post="log_work")
 def data_import(request, org):
     organisation = request.organisation
-    if request.method == "POST" and not access.can(request.user, "log_work", organisation):
-        raise PermissionDenied
     context = {"organisation": organisation, "form": UploadForm()}
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm_import(request, organisation)
@@ -596,3 +590,111 @@ def import_template(request, org):
             writer.writerow([measure.code, period.isoformat(), stratum, "", "", ""])
     response.audit_recorded = True  # a blank template holds no organisation data
     return response
+
+
+def _org_context(request, **extra) -> dict:
+    organisation = request.organisation
+    return {
+        "organisation": organisation,
+        "can_edit": access.can(request.user, "edit_plan", organisation),
+        "can_comment": access.can(request.user, "comment", organisation),
+        **extra,
+    }
+
+
+def _status(form) -> int:
+    return 422 if form.is_bound and not form.is_valid() else 200
+
+
+# --- Measures ----------------------------------------------------------------------
+
+
+@access.requires("edit_plan")
+def measure_create(request, org, pk):
+    project = get_object_or_404(ImprovementProject, pk=pk, organisation=request.organisation)
+    collaborative = Collaborative.for_organisation(request.organisation)
+    library = (
+        MeasureTemplate.objects.filter(collaborative=collaborative) if collaborative else MeasureTemplate.objects.none()
+    )
+    template = None
+    if request.GET.get("from", "").isdigit():
+        template = get_object_or_404(library, pk=int(request.GET["from"]))
+    instance = Measure(organisation=request.organisation, project=project, library_source=template)
+    if request.method == "POST" and request.POST.get("library_source", "").isdigit():
+        instance.library_source = library.filter(pk=int(request.POST["library_source"])).first()
+    form = MeasureForm(
+        request.POST or None, instance=instance, project=project, initial=template.as_initial() if template else None
+    )
+    if request.method == "POST" and form.is_valid():
+        measure = form.save()
+        messages.success(request, f"Measure {measure.code} “{measure.name}” saved.")
+        return redirect("qi_projects:project_detail", org=org, pk=project.pk)
+    return render(
+        request,
+        "measures/measure_form.html",
+        _org_context(request, form=form, project=project, library=library, template=instance.library_source),
+        status=_status(form),
+    )
+
+
+@access.requires("view_workspace")
+def measure_detail(request, org, pk):
+    measure = get_object_or_404(
+        Measure.objects.select_related("project", "tracks", "library_source"), pk=pk, organisation=request.organisation
+    )
+    return render(
+        request,
+        "measures/measure_detail.html",
+        _org_context(
+            request,
+            measure=measure,
+            project=measure.project,
+            comments=measure.comments.select_related("author"),
+        ),
+    )
+
+
+@access.requires("edit_plan")
+def measure_edit(request, org, pk):
+    measure = get_object_or_404(Measure, pk=pk, organisation=request.organisation)
+    form = MeasureForm(request.POST or None, instance=measure, project=measure.project)
+    if request.method == "POST" and form.is_valid():
+        measure = form.save(commit=False)
+        measure.updated_at = timezone.now()
+        measure.save()
+        messages.success(request, f"Measure {measure.code} saved.")
+        return redirect("measures:measure_detail", org=org, pk=measure.pk)
+    return render(
+        request,
+        "measures/measure_form.html",
+        _org_context(request, form=form, project=measure.project, measure=measure),
+        status=_status(form),
+    )
+
+
+@access.requires("view_programme")
+def measure_library(request):
+    collaborative = access.collaborative_for(request.user, request.GET.get("collaborative"))
+    if collaborative is None:
+        raise Http404("No collaborative.")
+    templates = MeasureTemplate.objects.filter(collaborative=collaborative).annotate(copy_count=Count("copies"))
+    editing = None
+    if request.GET.get("edit", "").isdigit():
+        editing = get_object_or_404(templates, pk=int(request.GET["edit"]))
+    can_manage = access.can(request.user, "manage_programme")
+    form = None
+    if can_manage:
+        instance = editing or MeasureTemplate(collaborative=collaborative)
+        form = MeasureTemplateForm(
+            request.POST if request.method == "POST" else None, instance=instance, collaborative=collaborative
+        )
+        if request.method == "POST" and form.is_valid():
+            saved = form.save()
+            messages.success(request, f"Library measure {saved.code} saved.")
+            return redirect("measures:measure_library")
+    return render(
+        request,
+        "measures/measure_library.html",
+        {"collaborative": collaborative, "templates": templates, "form": form, "editing": editing},
+        status=_status(form) if form is not None else 200,
+    )

@@ -14,6 +14,8 @@ from django_scopes import scopes_disabled
 
 from .models import ASSIGNED_ROLES, MFA_REQUIRED_ROLES, TEAM_ROLES, Role
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 # Actions and the roles that may perform them in an organisation they can see.
 # "national" and the assigned roles reach an organisation through the programme;
 # the team roles through membership of it.
@@ -165,24 +167,47 @@ def is_assigned_role(role: str) -> bool:
     return role in ASSIGNED_ROLES
 
 
-def requires(action: str):
+def requires(action: str, *, post: str | None = None):
     """View decorator: the organisation (resolved by the middleware) must allow `action`.
 
-    Outsiders never get here (the middleware answers 404); a visible
-    organisation where the role may not act answers 403.
+    `post` names a different action for writes: `@requires("view_workspace",
+    post="log_work")` lets everyone who sees the workspace read the page and
+    only those who log work submit it. Outsiders never get here (the middleware
+    answers 404); a visible organisation where the role may not act answers 403.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            needed = post if post and request.method not in SAFE_METHODS else action
             organisation = getattr(request, "organisation", None)
-            if action in ORGANISATION_ACTIONS and organisation is None:
+            if needed in ORGANISATION_ACTIONS and organisation is None:
                 raise Http404
-            if not can(request.user, action, organisation):
+            if not can(request.user, needed, organisation):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
         wrapped.required_action = action
+        wrapped.required_post_action = post or action
         return wrapped
 
     return decorator
+
+
+def collaborative_for(user, slug: str | None = None):
+    """The collaborative a programme-level page is about: the user's own as national team (or any
+    programme role), narrowed by `slug` when given; None when the user has none.
+
+    Superusers may open any collaborative. The collaborative model is reached
+    through ProgrammeRole's foreign key, so the ground floor imports no app above it.
+    """
+    from .models import ProgrammeRole
+
+    Collaborative = ProgrammeRole.collaborative.field.related_model
+    p = principal(user)
+    collaboratives = Collaborative.objects.order_by("-start_date", "pk")
+    if not p.is_superuser:
+        collaboratives = collaboratives.filter(pk__in=p.collaborative_ids or p.staff_collaborative_ids)
+    if slug:
+        collaboratives = collaboratives.filter(slug=slug)
+    return collaboratives.first()

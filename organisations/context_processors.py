@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from . import access
+from . import access, notifications
 
 
 def navigation(request):
@@ -15,11 +15,13 @@ def navigation(request):
     if access.can(user, "view_programme"):
         items.append(("Programme board", reverse("collaborative:board")))
     if access.can(user, "view_portfolio"):
-        items.append(("My organisations", reverse("organisations:portfolio")))
+        items.append(("My organisations", reverse("collaborative:portfolio")))
     if access.can(user, "view_evaluation"):
         items.append(("Evaluation", reverse("collaborative:evaluation")))
     if access.can(user, "view_audit"):
         items.append(("Audit log", reverse("organisations:audit_log")))
+    unread = notifications.unread_count(user)
+    items.append((f"Notifications ({unread} new)" if unread else "Notifications", reverse("organisations:inbox")))
     items.append(("Account", reverse("account_email")))
     current = request.path
     return {"nav_items": [(label, url, current.startswith(url) and url != "/") for label, url in items]}

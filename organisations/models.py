@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -154,12 +156,20 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """An emailed, signed, expiring, single-use link to create an account.
 
+    Create one, then `send(request=...)`: it is audited and emailed once.
+
     Either a team role in an organisation, or a programme role in a
     collaborative (then optionally assigned to the organisation as coach or
     expert).
     """
 
     SALT = "organisations.invitation"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Withdrawn"
+        EXPIRED = "expired", "Expired"
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -217,14 +227,32 @@ class Invitation(models.Model):
                 )
 
     @property
-    def status(self) -> str:
+    def status(self) -> Invitation.Status:
         if self.accepted_at:
-            return "accepted"
+            return self.Status.ACCEPTED
         if self.revoked_at:
-            return "revoked"
+            return self.Status.REVOKED
         if self.is_expired:
-            return "expired"
-        return "pending"
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    def send(self, *, request=None) -> None:
+        """Audit this invitation and email it once the transaction commits.
+
+        The task claims the row before sending (organisations.tasks), so a
+        retried or duplicated task never sends it twice.
+        """
+        from .audit import record
+        from .tasks import send_invitation
+
+        record(
+            AuditEvent.Action.INVITE,
+            request=request,
+            organisation=self.organisation,
+            obj=self,
+            summary=f"Invited {self.email} as {self.get_role_display()}",
+        )
+        send_invitation.delay_on_commit(self.pk)
 
 
 class AuditQuerySet(models.QuerySet):
@@ -352,7 +380,7 @@ class ApiToken(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, organisation, name: str, created_by) -> tuple["ApiToken", str]:
+    def issue(cls, *, organisation, name: str, created_by) -> tuple[ApiToken, str]:
         """Create a token; the full secret is returned once and never stored."""
         import secrets
 
@@ -364,7 +392,7 @@ class ApiToken(models.Model):
         return token, f"{cls.PREFIX}_{key_id}_{secret}"
 
     @classmethod
-    def authenticate(cls, presented: str) -> "ApiToken | None":
+    def authenticate(cls, presented: str) -> ApiToken | None:
         """The active token for a presented secret, or None. Constant-time comparison."""
         import hmac
 

@@ -13,32 +13,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from collaborative.models import Collaborative
-
 from . import access
 from .adapters import SESSION_KEY
 from .audit import record
 from .forms import LEAD_MAY_INVITE, ApiTokenForm, AuditFilterForm, InvitationForm, ProgrammeInvitationForm
-from .models import TEAM_ROLES, ApiToken, AuditEvent, Invitation, Membership, Organisation, Role, accept_invitation
-from .tasks import send_invitation
+from .models import (
+    TEAM_ROLES,
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organisation,
+    accept_invitation,
+)
 
 
-@access.requires("view_workspace")
-def workspace(request, org):
-    organisation = request.organisation
-    return render(
-        request,
-        "organisations/workspace.html",
-        {
-            "organisation": organisation,
-            "role_labels": sorted(Role(r).label for r in access.roles_in(request.user, organisation)),
-            "may_view_fees": access.can(request.user, "view_fees", organisation),
-            "may_manage_tokens": access.can(request.user, "manage_tokens", organisation),
-        },
-    )
-
-
-@access.requires("view_workspace")
+@access.requires("view_workspace", post="invite_team")
 def team(request, org):
     organisation = request.organisation
     members = Membership.objects.filter(organisation=organisation).select_related("user")
@@ -50,18 +41,9 @@ def team(request, org):
         if request.method == "POST":
             if form.is_valid():
                 invitation = form.save()
-                record(
-                    AuditEvent.Action.INVITE,
-                    request=request,
-                    organisation=organisation,
-                    obj=invitation,
-                    summary=f"Invited {invitation.email} as {invitation.get_role_display()}",
-                )
-                send_invitation.delay_on_commit(invitation.pk)
+                invitation.send(request=request)
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("organisations:team", org=organisation.slug)
-    elif request.method == "POST":
-        return HttpResponse("You cannot invite people to this team.", status=403)
     invitations = Invitation.objects.filter(organisation=organisation).select_related("invited_by")
     return render(
         request,
@@ -90,75 +72,17 @@ def team_export(request, org):
     return response
 
 
-@access.requires("view_portfolio")
-def portfolio(request):
-    """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
-    from django.db.models import Count, OuterRef, Subquery
-    from django.utils import timezone
-
-    from collaborative.models import Enrolment, PhaseEvent, TeamMeeting
-    from collaborative.views import FLAG_LABELS, enrolment_flags
-    from measures.models import DataPoint
-
-    today = timezone.localdate()
-    ids = list(access.principal(request.user).assigned_roles)
-
-    def changed_since(model, moment_field):
-        rows = (
-            model.objects.filter(
-                organisation=OuterRef("organisation"), **{f"{moment_field}__gt": OuterRef("last_seen")}
-            )
-            .order_by()
-            .values("organisation")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Subquery(rows[:1])
-
-    last_seen = (
-        AuditEvent.objects.filter(
-            user=request.user, action=AuditEvent.Action.VIEW, organisation_id=OuterRef("organisation_id")
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    enrolments = (
-        Enrolment.objects.filter(organisation_id__in=ids, active=True)
-        .with_flags(today)
-        .annotate(last_seen=Subquery(last_seen))
-        .annotate(
-            new_data=changed_since(DataPoint, "updated_at"),
-            new_meetings=changed_since(TeamMeeting, "created_at"),
-            new_phase_events=changed_since(PhaseEvent, "at"),
-        )
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
-    rows = [
-        {"enrolment": e, "organisation": e.organisation, "flags": [FLAG_LABELS[f] for f in enrolment_flags(e, today)]}
-        for e in enrolments
-    ]
-    return render(request, "organisations/portfolio.html", {"rows": rows})
-
-
 @access.requires("invite_programme")
 def programme_invite(request):
     p = access.principal(request.user)
-    collaborative = Collaborative.objects.filter(pk__in=p.collaborative_ids).first() or Collaborative.objects.first()
+    collaborative = access.collaborative_for(request.user)
     organisations = Organisation.objects.filter(pk__in=access.visible_organisation_ids(request.user))
     form = ProgrammeInvitationForm(
         request.POST or None, organisations=organisations, collaborative=collaborative, invited_by=request.user
     )
     if request.method == "POST" and form.is_valid():
         invitation = form.save()
-        record(
-            AuditEvent.Action.INVITE,
-            request=request,
-            organisation=invitation.organisation,
-            obj=invitation,
-            summary=f"Invited {invitation.email} as {invitation.get_role_display()}",
-        )
-        send_invitation.delay_on_commit(invitation.pk)
+        invitation.send(request=request)
         messages.success(request, f"Invitation sent to {invitation.email}.")
         return redirect("organisations:programme_invite")
     # National-level list: this collaborative's organisations' invitations and its programme staff's.
@@ -191,21 +115,21 @@ def invitation_accept(request, token):
     # The invitee has no account (so no scope) yet; the signed token names the row.
     with scopes_disabled():
         invitation = Invitation.objects.select_related("organisation").filter(pk=invitation_id).first()
-    if invitation is None or invitation.status == "revoked":
+    if invitation is None or invitation.status == Invitation.Status.REVOKED:
         return render(
             request,
             "organisations/invitation_invalid.html",
             {"reason": "This invitation has been withdrawn."},
             status=410,
         )
-    if invitation.status == "accepted":
+    if invitation.status == Invitation.Status.ACCEPTED:
         return render(
             request,
             "organisations/invitation_invalid.html",
             {"reason": "This invitation has already been used. Sign in with the account it created."},
             status=410,
         )
-    if invitation.status == "expired":
+    if invitation.status == Invitation.Status.EXPIRED:
         return render(
             request,
             "organisations/invitation_invalid.html",
@@ -266,22 +190,6 @@ def audit_log(request):
     return render(request, "organisations/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-def role_home(user) -> str:
-    """Where a user lands after signing in, by their role."""
-    p = access.principal(user)
-    if p.is_national:
-        return reverse("collaborative:board")
-    if Role.COACH in p.programme_roles or Role.EXPERT in p.programme_roles:
-        return reverse("organisations:portfolio")
-    if Role.EVALUATOR in p.programme_roles:
-        return reverse("collaborative:evaluation")
-    if p.team_roles:
-        org_id = sorted(p.team_roles)[0]
-        organisation = Organisation.objects.get(pk=org_id)
-        return reverse("organisations:workspace", kwargs={"org": organisation.slug})
-    return reverse("no_role")
-
-
 @access.requires("manage_tokens")
 def api_tokens(request, org):
     """The lead creates and revokes tokens; a new token's secret is shown on this response only."""
@@ -320,3 +228,26 @@ def api_token_revoke(request, org, pk):
         token.save(update_fields=["revoked_at"])
         messages.success(request, f"Token {token.name!r} revoked: it no longer works.")
     return redirect("organisations:api_tokens", org=org)
+
+
+@access.requires("view_workspace")
+def notifications(request, org):
+    """What the person has been told about this organisation's work; opening the page marks it read."""
+    rows = list(Notification.objects.filter(organisation=request.organisation, recipient=request.user)[:100])
+    unread = [n.pk for n in rows if n.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(
+        request,
+        "organisations/notifications.html",
+        {"organisation": request.organisation, "rows": rows, "unread": set(unread)},
+    )
+
+
+def inbox(request):
+    """Everything the signed-in person has been told, across their organisations; opening it marks it read."""
+    rows = list(Notification.objects.filter(recipient=request.user).select_related("organisation")[:200])
+    unread = [n.pk for n in rows if n.read_at is None]
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "organisations/notifications.html", {"rows": rows, "unread": set(unread)})

@@ -1,4 +1,4 @@
-"""The phase 1 (local design) gate items, derived from the work itself.
+"""The phase 1 (local design) gate items about the local design work, derived from the work itself.
 
 Each function answers (done, evidence) for one organisation, where evidence is
 a short sentence a coach can check, such as "2 focus populations; latest
@@ -13,7 +13,7 @@ The rules:
   one change idea, and the coproduction log records people with lived
   experience shaping the work at the design step: level involved, co-designed or
   led ("informed" and "consulted" are not coproduction).
-- Measurement strategy agreed: at least one outcome measure with an operational
+- Measurement strategy agreed (measures/gates.py): at least one outcome measure with an operational
   definition (every measure has one) and a target, and the measures were shaped
   with people with lived experience: the log has an entry about the measurement
   strategy at level consulted or above, or a design-step entry at level involved
@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from django.db.models import Max
 
-from measures.models import Kind as MeasureKind
-from measures.models import Measure
+from collaborative.registry import gate_checks
 
 from .models import ChangeTheoryElement, CoproductionEntry, FocusPopulation, Kind
 
@@ -72,35 +71,15 @@ def change_theory_coproduced(organisation) -> tuple[bool, str]:
     return True, f"{theory}; {_plural(count, 'design session')} with lived experience, latest {_day(latest)}"
 
 
-def measurement_strategy_agreed(organisation) -> tuple[bool, str]:
-    measures = Measure.objects.filter(organisation=organisation)
-    total = measures.count()
-    outcome = measures.filter(kind=MeasureKind.OUTCOME, target__isnull=False).exclude(operational_definition="")
-    if not total:
-        return False, "No measures defined yet"
-    if not outcome.exists():
-        return False, f"{_plural(total, 'measure')}; no outcome measure with a target yet"
-    reviewed = CoproductionEntry.objects.filter(
-        organisation=organisation,
-        topic=CoproductionEntry.Topic.MEASUREMENT,
-        level__in=(Level.CONSULTED, *CoproductionEntry.SHAPING_LEVELS),
-    )
-    latest = (
-        reviewed.aggregate(latest=Max("date"))["latest"]
-        or _design_involvement(organisation).aggregate(latest=Max("date"))["latest"]
-    )
-    if latest is None:
-        return False, f"{_plural(total, 'measure')}; not yet reviewed with people with lived experience"
-    return True, f"{_plural(total, 'measure')} ({outcome.count()} outcome with a target); reviewed {_day(latest)}"
-
-
-GATE_ITEMS = [
-    ("focus_population_identified", "Focus population identified", focus_population_identified),
-    ("change_theory_coproduced", "Change theory coproduced", change_theory_coproduced),
-    ("measurement_strategy_agreed", "Measurement strategy agreed", measurement_strategy_agreed),
+# The phase 1 items shown on the local design page, in order; each is answered by the
+# check registered under its key (this app's own two, and measures' measurement strategy).
+PHASE_ONE = [
+    ("focus_population", "Focus population identified"),
+    ("change_theory", "Change theory coproduced"),
+    ("measurement_strategy", "Measurement strategy agreed"),
 ]
 
 
 def phase_one(organisation) -> list[tuple[str, str, bool, str]]:
     """Every phase 1 item: (code, label, done, evidence)."""
-    return [(code, label, *check(organisation)) for code, label, check in GATE_ITEMS]
+    return [(code, label, *gate_checks.get(code)(organisation)) for code, label in PHASE_ONE]

@@ -5,7 +5,6 @@ from types import SimpleNamespace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,21 +12,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collaborative.models import Collaborative, Enrolment
-from measures.models import Measure, MeasureTemplate
 from organisations import access
 
 from . import charts, gates
 from .forms import (
     AimForm,
-    CommentForm,
     CoproductionForm,
     ElementAddForm,
     ElementEditForm,
     ElementForm,
     ElementMoveForm,
     FocusPopulationForm,
-    MeasureForm,
-    MeasureTemplateForm,
     ProfileCountsForm,
     ProfileForm,
     ProjectForm,
@@ -65,13 +60,7 @@ def _status(form) -> int:
 
 
 def programme_for(organisation) -> Collaborative | None:
-    enrolment = (
-        Enrolment.objects.filter(organisation=organisation, active=True)
-        .select_related("collaborative")
-        .order_by("-start_date")
-        .first()
-    )
-    return enrolment.collaborative if enrolment else None
+    return Collaborative.for_organisation(organisation)
 
 
 # --- Overview and projects --------------------------------------------------------
@@ -127,7 +116,7 @@ def project_detail(request, org, pk):
             theory=theory,
             divergence=theory.divergence() if theory else None,
             focus_populations=project.focus_populations.all(),
-            measures=Measure.objects.filter(project=project).select_related("tracks"),
+            measures=project.measures.select_related("tracks"),
             programme=programme_for(request.organisation),
         ),
     )
@@ -382,12 +371,11 @@ def _apply_change(request, diagram, *, template_context, urls):
                 failed_key = (op, element.pk)
             version = data["version"]
             if op == "aim":
-                summary = diagram.edit(diagram._set_aim, data["aim"], by=request.user, based_on=version)
+                summary = diagram.set_aim(data["aim"], by=request.user, based_on=version)
             elif op == "add":
                 parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first() if data["parent"] else None
                 failed_key = ("add", data["parent"])
-                summary = diagram.edit(
-                    diagram._add,
+                summary = diagram.add_element(
                     data["kind"],
                     data["text"],
                     data["description"],
@@ -395,20 +383,18 @@ def _apply_change(request, diagram, *, template_context, urls):
                     by=request.user,
                     based_on=version,
                 )
-                element = diagram._last_element
+                element = diagram.added
             elif op == "edit":
-                summary = diagram.edit(
-                    diagram._update, element, data["text"], data["description"], by=request.user, based_on=version
+                summary = diagram.update_element(
+                    element, data["text"], data["description"], by=request.user, based_on=version
                 )
             elif op == "move":
                 parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first()
-                summary = diagram.edit(diagram._move, element, parent, by=request.user, based_on=version)
+                summary = diagram.move_element(element, parent, by=request.user, based_on=version)
             elif op in ("up", "down"):
-                summary = diagram.edit(
-                    diagram._shift, element, -1 if op == "up" else 1, by=request.user, based_on=version
-                )
+                summary = diagram.shift_element(element, -1 if op == "up" else 1, by=request.user, based_on=version)
             else:
-                summary = diagram.edit(diagram._remove, element, by=request.user, based_on=version)
+                summary = diagram.remove_element(element, by=request.user, based_on=version)
         else:
             if op == "add":
                 failed_key = ("add", _int_or_none(form.data.get("parent")))
@@ -525,7 +511,6 @@ def diagram(request, org, pk):
             missing_on_date=bool(request.GET.get("on")) and shown is None,
             divergence=theory.divergence(),
             comments=theory.comments.select_related("author"),
-            comment_form=CommentForm(),
             urls=_local_urls(org, project),
             show_lineage=True,
         ),
@@ -602,35 +587,11 @@ def diagram_history(request, org, pk):
     )
 
 
-@require_POST
-@access.requires("comment")
-def diagram_comment(request, org, pk):
-    project, theory = _local_theory(request, pk)
-    if theory is None:
-        raise Http404("This project has no change theory yet.")
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        form.instance.organisation = request.organisation
-        form.instance.change_theory = theory
-        form.instance.author = request.user
-        form.save()
-        messages.success(request, "Comment added.")
-    else:
-        messages.error(request, "Write a comment before posting it.")
-    return redirect(reverse("qi_projects:diagram", kwargs={"org": org, "pk": project.pk}) + "#comments")
-
-
 # --- The programme change theory (national team) -----------------------------------
 
 
 def national_collaborative(request) -> Collaborative:
-    p = access.principal(request.user)
-    collaboratives = Collaborative.objects.all()
-    if not p.is_superuser:
-        collaboratives = collaboratives.filter(pk__in=p.collaborative_ids)
-    if request.GET.get("collaborative"):
-        collaboratives = collaboratives.filter(slug=request.GET["collaborative"])
-    collaborative = collaboratives.first()
+    collaborative = access.collaborative_for(request.user, request.GET.get("collaborative"))
     if collaborative is None:
         raise Http404("No collaborative.")
     return collaborative
@@ -733,115 +694,6 @@ def programme_adoption(request):
         request,
         "qi_projects/programme_adoption.html",
         {"collaborative": collaborative, "theory": theory, "rows": rows, "organisations": organisations},
-    )
-
-
-# --- Measures ----------------------------------------------------------------------
-
-
-@access.requires("edit_plan")
-def measure_create(request, org, pk):
-    project = get_object_or_404(ImprovementProject, pk=pk, organisation=request.organisation)
-    collaborative = programme_for(request.organisation)
-    library = (
-        MeasureTemplate.objects.filter(collaborative=collaborative) if collaborative else MeasureTemplate.objects.none()
-    )
-    template = None
-    if request.GET.get("from", "").isdigit():
-        template = get_object_or_404(library, pk=int(request.GET["from"]))
-    instance = Measure(organisation=request.organisation, project=project, library_source=template)
-    if request.method == "POST" and request.POST.get("library_source", "").isdigit():
-        instance.library_source = library.filter(pk=int(request.POST["library_source"])).first()
-    form = MeasureForm(
-        request.POST or None, instance=instance, project=project, initial=template.as_initial() if template else None
-    )
-    if request.method == "POST" and form.is_valid():
-        measure = form.save()
-        messages.success(request, f"Measure {measure.code} “{measure.name}” saved.")
-        return redirect("qi_projects:project_detail", org=org, pk=project.pk)
-    return render(
-        request,
-        "qi_projects/measure_form.html",
-        _org_context(request, form=form, project=project, library=library, template=instance.library_source),
-        status=_status(form),
-    )
-
-
-@access.requires("view_workspace")
-def measure_detail(request, org, pk):
-    measure = get_object_or_404(
-        Measure.objects.select_related("project", "tracks", "library_source"), pk=pk, organisation=request.organisation
-    )
-    return render(
-        request,
-        "qi_projects/measure_detail.html",
-        _org_context(
-            request,
-            measure=measure,
-            project=measure.project,
-            comments=measure.comments.select_related("author"),
-            comment_form=CommentForm(),
-        ),
-    )
-
-
-@access.requires("edit_plan")
-def measure_edit(request, org, pk):
-    measure = get_object_or_404(Measure, pk=pk, organisation=request.organisation)
-    form = MeasureForm(request.POST or None, instance=measure, project=measure.project)
-    if request.method == "POST" and form.is_valid():
-        measure = form.save(commit=False)
-        measure.updated_at = timezone.now()
-        measure.save()
-        messages.success(request, f"Measure {measure.code} saved.")
-        return redirect("qi_projects:measure_detail", org=org, pk=measure.pk)
-    return render(
-        request,
-        "qi_projects/measure_form.html",
-        _org_context(request, form=form, project=measure.project, measure=measure),
-        status=_status(form),
-    )
-
-
-@require_POST
-@access.requires("comment")
-def measure_comment(request, org, pk):
-    measure = get_object_or_404(Measure, pk=pk, organisation=request.organisation)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        form.instance.organisation = request.organisation
-        form.instance.measure = measure
-        form.instance.author = request.user
-        form.save()
-        messages.success(request, "Comment added.")
-    else:
-        messages.error(request, "Write a comment before posting it.")
-    return redirect(reverse("qi_projects:measure_detail", kwargs={"org": org, "pk": measure.pk}) + "#comments")
-
-
-@access.requires("view_programme")
-def measure_library(request):
-    collaborative = national_collaborative(request)
-    templates = MeasureTemplate.objects.filter(collaborative=collaborative).annotate(copy_count=Count("copies"))
-    editing = None
-    if request.GET.get("edit", "").isdigit():
-        editing = get_object_or_404(templates, pk=int(request.GET["edit"]))
-    can_manage = access.can(request.user, "manage_programme")
-    form = None
-    if can_manage:
-        instance = editing or MeasureTemplate(collaborative=collaborative)
-        form = MeasureTemplateForm(
-            request.POST if request.method == "POST" else None, instance=instance, collaborative=collaborative
-        )
-        if request.method == "POST" and form.is_valid():
-            saved = form.save()
-            messages.success(request, f"Library measure {saved.code} saved.")
-            return redirect("qi_projects:measure_library")
-    return render(
-        request,
-        "qi_projects/measure_library.html",
-        {"collaborative": collaborative, "templates": templates, "form": form, "editing": editing},
-        status=_status(form) if form is not None else 200,
     )
 
 

@@ -15,7 +15,7 @@ from conftest import sign_in
 from tests.access import ROLES, SEES_WORKSPACE, Page
 from tests.urlwalk import own_patterns
 
-APPS = ["collaborative", "organisations", "qi_projects", "measures", "learning_sets"]
+APPS = ["collaborative", "organisations", "qi_projects", "qi_projects.pdsa", "measures", "learning_sets"]
 
 ORG_PAGES: dict[str, Page] = {}
 SITE_PAGES: dict[str, tuple] = {
@@ -101,9 +101,9 @@ def test_invitation_link_with_a_forged_token_is_refused_for_everyone(client, cas
 
 def test_home_sends_each_role_to_its_own_page(client, cast):
     landing = {
-        "lead": reverse("organisations:workspace", kwargs={"org": "alpha"}),
-        "other_lead": reverse("organisations:workspace", kwargs={"org": "beta"}),
-        "coach": reverse("organisations:portfolio"),
+        "lead": reverse("collaborative:workspace", kwargs={"org": "alpha"}),
+        "other_lead": reverse("collaborative:workspace", kwargs={"org": "beta"}),
+        "coach": reverse("collaborative:portfolio"),
         "national": reverse("collaborative:board"),
         "evaluator": reverse("collaborative:evaluation"),
         "nobody": reverse("no_role"),

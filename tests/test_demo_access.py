@@ -48,14 +48,14 @@ def test_lead1_gets_404_for_every_page_of_other_organisations(client, demo_data)
         (name, slug): client.get(org_url(name, slug)).status_code for name in ORG_URL_NAMES for slug in SLUGS[1:]
     }
     assert {key: status for key, status in answers.items() if status != 404} == {}
-    assert client.get(reverse("organisations:workspace", kwargs={"org": SLUGS[0]})).status_code == 200
+    assert client.get(reverse("collaborative:workspace", kwargs={"org": SLUGS[0]})).status_code == 200
 
 
 def test_coach1_sees_organisations_1_to_3_and_nothing_of_4_to_6(client, demo_data):
     sign_in(client, user("coach1@demo.example"))
     for index, slug in enumerate(SLUGS):
         expected = 200 if index < 3 else 404
-        assert client.get(reverse("organisations:workspace", kwargs={"org": slug})).status_code == expected, slug
+        assert client.get(reverse("collaborative:workspace", kwargs={"org": slug})).status_code == expected, slug
         if index >= 3:
             assert {n: client.get(org_url(n, slug)).status_code for n in ORG_URL_NAMES} == dict.fromkeys(
                 ORG_URL_NAMES, 404
@@ -64,7 +64,7 @@ def test_coach1_sees_organisations_1_to_3_and_nothing_of_4_to_6(client, demo_dat
 
 def test_coach1_portfolio_lists_exactly_their_organisations(client, demo_data):
     sign_in(client, user("coach1@demo.example"))
-    page = client.get(reverse("organisations:portfolio")).content.decode()
+    page = client.get(reverse("collaborative:portfolio")).content.decode()
     for index, (name, _, _) in enumerate(demo.ORGANISATIONS):
         assert (name in page) == (index < 3), name
 

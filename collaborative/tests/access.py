@@ -10,6 +10,7 @@ def with_plan(cast, organisation):
 
 
 SITE_PAGES = {
+    "collaborative:portfolio": (200, {"coach", "expert"}),
     "collaborative:board": (200, {"national"}),
     "collaborative:enrol": (200, {"national"}),
     "collaborative:settings": (200, {"national"}),
@@ -18,6 +19,7 @@ SITE_PAGES = {
 }
 
 ORG_PAGES = {
+    "collaborative:workspace": Page(SEES_WORKSPACE),
     "collaborative:phases": Page(SEES_WORKSPACE, kwargs=with_plan),
     "collaborative:phase_start": Page({"national"}, kwargs=with_plan, method="post"),
     "collaborative:phase_adjust": Page({"national", "coach"}, kwargs=lambda c, o: with_plan(c, o) | {"number": 1}),

@@ -137,7 +137,7 @@ def test_board_flags_overrun_missing_meetings_overdue_invoices_and_missing_peopl
         )
         Invoice.objects.filter(enrolment=a, year=1).update(issued_on=a.start_date)
         rows = {e.organisation_id: e for e in Enrolment.objects.with_flags(today)}
-    from collaborative.views import enrolment_flags
+    from collaborative.dashboards import enrolment_flags
 
     assert enrolment_flags(rows[cast.org_a.pk], today) == ["overrun", "no_meeting", "overdue_invoice"]
     assert enrolment_flags(rows[cast.org_b.pk], today) == ["no_sponsor"]

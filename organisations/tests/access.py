@@ -4,7 +4,7 @@ ORG_PAGES: URL name -> Page(roles that get 200 in their own organisation, ...).
 SITE_PAGES: URL name -> (expected status for allowed roles, allowed roles).
 """
 
-from tests.access import SEES_WORKSPACE, Page
+from tests.access import ROLES, SEES_WORKSPACE, Page
 
 
 def token_pk(cast, organisation) -> int:
@@ -15,8 +15,8 @@ def token_pk(cast, organisation) -> int:
 
 
 ORG_PAGES = {
-    "organisations:workspace": Page(SEES_WORKSPACE),
     "organisations:team": Page(SEES_WORKSPACE),
+    "organisations:notifications": Page(SEES_WORKSPACE),
     "organisations:team_export": Page({"lead", "member", "data_champion", "sponsor", "national"}),
     "organisations:api_tokens": Page({"lead", "national"}),
     "organisations:api_token_revoke": Page(
@@ -25,7 +25,7 @@ ORG_PAGES = {
 }
 
 SITE_PAGES = {
-    "organisations:portfolio": (200, {"coach", "expert"}),
+    "organisations:inbox": (200, set(ROLES)),
     "organisations:programme_invite": (200, {"national"}),
     "organisations:audit_log": (200, {"national"}),
 }

@@ -13,7 +13,7 @@ def test_programme_staff_without_totp_are_sent_to_set_it_up(client, cast, login,
     user = getattr(cast, role)
     Authenticator.objects.filter(user=user).delete()
     login(client, user)
-    for url in ("/", reverse("organisations:workspace", kwargs={"org": "alpha"}), reverse("collaborative:board")):
+    for url in ("/", reverse("collaborative:workspace", kwargs={"org": "alpha"}), reverse("collaborative:board")):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"] == reverse("mfa_activate_totp")
@@ -24,12 +24,12 @@ def test_programme_staff_without_totp_are_sent_to_set_it_up(client, cast, login,
 
 def test_mfa_is_optional_for_the_project_team(client, cast, login):
     login(client, cast.lead)
-    assert client.get(reverse("organisations:workspace", kwargs={"org": "alpha"})).status_code == 200
+    assert client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).status_code == 200
 
 
 def test_audit_records_a_view_a_change_and_an_export(client, cast, login):
     login(client, cast.coach)
-    client.get(reverse("organisations:workspace", kwargs={"org": "alpha"}))
+    client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"}))
     view = AuditEvent.objects.filter(action="view", user=cast.coach, organisation=cast.org_a).get()
     assert "workspace" in view.summary
 

@@ -91,8 +91,8 @@ def test_coach_portfolio_shows_what_changed_since_the_last_look(client, cast, lo
     planned_enrolment(cast.org_a)
     measure = make_measure(cast.org_a)
     login(client, cast.coach)
-    assert "Not opened yet" in client.get(reverse("organisations:portfolio")).content.decode()
-    client.get(reverse("organisations:workspace", kwargs={"org": "alpha"}))
+    assert "Not opened yet" in client.get(reverse("collaborative:portfolio")).content.decode()
+    client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"}))
     with scopes_disabled():
         DataPoint.objects.create(
             organisation=cast.org_a,
@@ -103,6 +103,6 @@ def test_coach_portfolio_shows_what_changed_since_the_last_look(client, cast, lo
             updated_at=timezone.now() + timedelta(seconds=1),
         )
         TeamMeeting.objects.create(organisation=cast.org_a, date=date(2025, 1, 2), attendees="x", created_by=cast.lead)
-    page = client.get(reverse("organisations:portfolio")).content.decode()
+    page = client.get(reverse("collaborative:portfolio")).content.decode()
     assert "1 new or changed figure," in page and "1 team meeting," in page
     assert "Beta Trust" not in page

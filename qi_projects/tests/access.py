@@ -54,13 +54,13 @@ ORG_PAGES = {
     "qi_projects:diagram_edit": Page(EDITORS, kwargs=_theory),
     "qi_projects:diagram_change": Page(EDITORS, kwargs=_theory, method="post", data=_add_primary),
     "qi_projects:diagram_history": Page(SEES_WORKSPACE, kwargs=_theory),
-    "qi_projects:diagram_comment": Page(
+    "pdsa:diagram_comment": Page(
         COMMENTERS, kwargs=_theory, method="post", data=lambda cast, org: {"body": "Have you asked carers?"}
     ),
-    "qi_projects:measure_create": Page(EDITORS, kwargs=_project),
-    "qi_projects:measure_detail": Page(SEES_WORKSPACE, kwargs=lambda cast, org: {"pk": factories.measure(org).pk}),
-    "qi_projects:measure_edit": Page(EDITORS, kwargs=lambda cast, org: {"pk": factories.measure(org).pk}),
-    "qi_projects:measure_comment": Page(
+    "measures:measure_create": Page(EDITORS, kwargs=_project),
+    "measures:measure_detail": Page(SEES_WORKSPACE, kwargs=lambda cast, org: {"pk": factories.measure(org).pk}),
+    "measures:measure_edit": Page(EDITORS, kwargs=lambda cast, org: {"pk": factories.measure(org).pk}),
+    "pdsa:measure_comment": Page(
         COMMENTERS,
         kwargs=lambda cast, org: {"pk": factories.measure(org).pk},
         method="post",
@@ -77,65 +77,5 @@ SITE_PAGES = {
     "qi_projects:programme_theory_change": ("redirect", {"national"}),
     "qi_projects:programme_theory_history": (200, {"national"}),
     "qi_projects:programme_adoption": (200, {"national"}),
-    "qi_projects:measure_library": (200, {"national"}),
+    "measures:measure_library": (200, {"national"}),
 }
-
-
-# --- Testing and scaling up: PDSA cycles, change ideas, feedback, progress --------------
-
-from . import pdsa_factories  # noqa: E402
-
-
-def _cycle(cast, org):
-    return {"pk": pdsa_factories.cycle(org).pk}
-
-
-def _idea(cast, org):
-    return {"pk": pdsa_factories.change_idea(org).pk}
-
-
-ORG_PAGES.update(
-    {
-        "qi_projects:pdsa_list": Page(SEES_WORKSPACE),
-        "qi_projects:pdsa_create": Page(EDITORS),
-        "qi_projects:pdsa_draft": Page(
-            EDITORS, method="post", data=lambda cast, org: {"draft_key": "new", "objective": "Half typed"}
-        ),
-        "qi_projects:pdsa_detail": Page(SEES_WORKSPACE, kwargs=_cycle),
-        "qi_projects:pdsa_plan": Page(EDITORS, kwargs=_cycle),
-        "qi_projects:pdsa_do": Page(EDITORS, kwargs=_cycle),
-        "qi_projects:pdsa_study": Page(EDITORS, kwargs=_cycle),
-        "qi_projects:pdsa_act": Page(EDITORS, kwargs=_cycle),
-        "qi_projects:pdsa_comment": Page(
-            COMMENTERS, kwargs=_cycle, method="post", data=lambda cast, org: {"body": "What did carers say?"}
-        ),
-        "qi_projects:attachment_upload": Page(
-            EDITORS,
-            kwargs=_cycle,
-            method="post",
-            data=lambda cast, org: {"file": _png()},
-        ),
-        "qi_projects:attachment_download": Page(
-            SEES_WORKSPACE, kwargs=lambda cast, org: {"pk": pdsa_factories.attachment(org).pk}
-        ),
-        "qi_projects:change_idea_detail": Page(SEES_WORKSPACE, kwargs=_idea),
-        "qi_projects:change_idea_move": Page(EDITORS, kwargs=_idea),
-        "qi_projects:change_idea_comment": Page(
-            COMMENTERS, kwargs=_idea, method="post", data=lambda cast, org: {"body": "Worth a try on Saturdays?"}
-        ),
-        "qi_projects:progress_score": Page(SEES_WORKSPACE, kwargs=_project),
-        "qi_projects:progress_override": Page(
-            EDITORS,
-            kwargs=_project,
-            method="post",
-            data=lambda cast, org: {"score": "2.0", "reason": "Cycles are running, no change yet."},
-        ),
-        "qi_projects:notifications": Page(SEES_WORKSPACE),
-    }
-)
-
-
-def _png():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile("board.png", pdsa_factories.PNG, content_type="image/png")

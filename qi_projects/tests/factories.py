@@ -38,18 +38,18 @@ def programme_theory(collaborative, by=None) -> ProgrammeChangeTheory:
     theory = ProgrammeChangeTheory.for_collaborative(collaborative)
     if theory.version:
         return theory
-    theory.edit(theory._set_aim, "Reduce inequality in access, experience and outcomes", by=by, based_on=0)
-    theory.edit(theory._add, Kind.PRIMARY, "Services that are easy to reach", by=by, based_on=1)
-    reach = theory._last_element
-    theory.edit(theory._add, Kind.PRIMARY, "Trusted relationships with communities", by=by, based_on=2)
-    trust = theory._last_element
-    theory.edit(theory._add, Kind.SECONDARY, "Flexible appointments", "", reach, by=by, based_on=3)
-    flexible = theory._last_element
-    theory.edit(theory._add, Kind.SECONDARY, "Community partnerships", "", trust, by=by, based_on=4)
-    partners = theory._last_element
-    theory.edit(theory._add, Kind.CHANGE_IDEA, "Evening clinics", "", flexible, by=by, based_on=5)
-    theory.edit(theory._add, Kind.CHANGE_IDEA, "Text reminders in first languages", "", flexible, by=by, based_on=6)
-    theory.edit(theory._add, Kind.CHANGE_IDEA, "Clinics in community venues", "", partners, by=by, based_on=7)
+    theory.set_aim("Reduce inequality in access, experience and outcomes", by=by, based_on=0)
+    theory.add_element(Kind.PRIMARY, "Services that are easy to reach", by=by, based_on=1)
+    reach = theory.added
+    theory.add_element(Kind.PRIMARY, "Trusted relationships with communities", by=by, based_on=2)
+    trust = theory.added
+    theory.add_element(Kind.SECONDARY, "Flexible appointments", "", reach, by=by, based_on=3)
+    flexible = theory.added
+    theory.add_element(Kind.SECONDARY, "Community partnerships", "", trust, by=by, based_on=4)
+    partners = theory.added
+    theory.add_element(Kind.CHANGE_IDEA, "Evening clinics", "", flexible, by=by, based_on=5)
+    theory.add_element(Kind.CHANGE_IDEA, "Text reminders in first languages", "", flexible, by=by, based_on=6)
+    theory.add_element(Kind.CHANGE_IDEA, "Clinics in community venues", "", partners, by=by, based_on=7)
     return theory
 
 

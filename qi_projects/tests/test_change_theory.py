@@ -51,17 +51,17 @@ def test_a_local_change_theory_starts_as_a_copy_that_remembers_its_source(cast, 
 def test_editing_a_copied_element_marks_it_adapted_and_adding_one_marks_it_local(cast, theory):
     with scopes_disabled():
         idea = element(theory, "Evening clinics")
-        theory.edit(theory._update, idea, "Evening and weekend clinics", by=cast.lead, based_on=1)
+        theory.update_element(idea, "Evening and weekend clinics", by=cast.lead, based_on=1)
         idea.refresh_from_db()
         assert idea.adapted and idea.lineage == "adapted"
         flexible = element(theory, "Flexible appointments")
-        theory.edit(
-            theory._add, Kind.CHANGE_IDEA, "Peer supporter at first appointment", "", flexible, by=cast.lead, based_on=2
+        theory.add_element(
+            Kind.CHANGE_IDEA, "Peer supporter at first appointment", "", flexible, by=cast.lead, based_on=2
         )
         new = element(theory, "Peer supporter at first appointment")
         assert new.source is None and new.lineage == "local"
         # changing it back to the programme wording is no longer an adaptation
-        theory.edit(theory._update, idea, "Evening clinics", by=cast.lead, based_on=3)
+        theory.update_element(idea, "Evening clinics", by=cast.lead, based_on=3)
         idea.refresh_from_db()
         assert not idea.adapted
 
@@ -69,7 +69,7 @@ def test_editing_a_copied_element_marks_it_adapted_and_adding_one_marks_it_local
 def test_removing_a_programme_element_records_it_as_dropped_not_forgotten(cast, theory):
     with scopes_disabled():
         idea = element(theory, "Text reminders in first languages")
-        theory.edit(theory._remove, idea, by=cast.lead, based_on=1)
+        theory.remove_element(idea, by=cast.lead, based_on=1)
         idea.refresh_from_db()
         assert idea.removed_at is not None and idea.source_id is not None
         assert "Text reminders in first languages" not in [e["text"] for e in theory.snapshot()["elements"]]
@@ -80,7 +80,7 @@ def test_an_edit_that_would_orphan_change_ideas_is_refused_and_saves_nothing(cas
     with scopes_disabled():
         flexible = element(theory, "Flexible appointments")
         with pytest.raises(ValidationError, match="still has 2 change ideas"):
-            theory.edit(theory._remove, flexible, by=cast.lead, based_on=1)
+            theory.remove_element(flexible, by=cast.lead, based_on=1)
         flexible.refresh_from_db()
         theory.refresh_from_db()
         assert flexible.removed_at is None
@@ -90,8 +90,8 @@ def test_an_edit_that_would_orphan_change_ideas_is_refused_and_saves_nothing(cas
 def test_every_change_is_a_version_with_who_when_and_a_snapshot(cast, theory):
     with scopes_disabled():
         primary = element(theory, "Services that are easy to reach")
-        theory.edit(theory._set_aim, "Halve the access gap by 2027", by=cast.member, based_on=1)
-        theory.edit(theory._shift, primary, 1, by=cast.lead, based_on=2)
+        theory.set_aim("Halve the access gap by 2027", by=cast.member, based_on=1)
+        theory.shift_element(primary, 1, by=cast.lead, based_on=2)
         versions = list(theory.versions.order_by("number"))
         assert [v.number for v in versions] == [1, 2, 3]
         assert versions[1].created_by == cast.member and versions[1].summary == "Changed the aim"
@@ -113,7 +113,7 @@ def test_the_diagram_can_be_shown_as_it_was_on_a_date(cast, theory):
     with scopes_disabled():
         first = theory.versions.get()
         type(first).objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=30))
-        theory.edit(theory._set_aim, "A newer aim", by=cast.lead, based_on=1)
+        theory.set_aim("A newer aim", by=cast.lead, based_on=1)
         before = theory.version_on(timezone.localdate() - timedelta(days=10))
         assert before.number == 1 and before.tree().aim != "A newer aim"
         assert theory.version_on(timezone.localdate()).tree().aim == "A newer aim"
@@ -123,10 +123,10 @@ def test_the_diagram_can_be_shown_as_it_was_on_a_date(cast, theory):
 def test_a_second_edit_based_on_the_same_version_is_told_the_diagram_changed(cast, theory):
     with scopes_disabled():
         idea = element(theory, "Evening clinics")
-        theory.edit(theory._update, idea, "First person's wording", by=cast.lead, based_on=1)
+        theory.update_element(idea, "First person's wording", by=cast.lead, based_on=1)
         stale = ChangeTheory.objects.get(pk=theory.pk)
         with pytest.raises(DiagramChanged) as raised:
-            stale.edit(stale._update, idea, "Second person's wording", by=cast.member, based_on=1)
+            stale.update_element(idea, "Second person's wording", by=cast.member, based_on=1)
         assert raised.value.current_version == 2
         idea.refresh_from_db()
         assert idea.text == "First person's wording"
@@ -138,28 +138,26 @@ def test_moving_keeps_the_hierarchy(cast, theory):
         idea = element(theory, "Clinics in community venues")
         flexible = element(theory, "Flexible appointments")
         reach = element(theory, "Services that are easy to reach")
-        theory.edit(theory._move, idea, flexible, by=cast.lead, based_on=1)
+        theory.move_element(idea, flexible, by=cast.lead, based_on=1)
         idea.refresh_from_db()
         assert idea.parent == flexible
         with pytest.raises(ValidationError):
-            theory.edit(theory._move, idea, reach, by=cast.lead, based_on=2)  # a change idea needs a secondary driver
+            theory.move_element(idea, reach, by=cast.lead, based_on=2)  # a change idea needs a secondary driver
 
 
 def test_adoption_per_organisation_shows_adopted_adapted_dropped_and_not_used(cast, theory):
     with scopes_disabled():
         other = factories.change_theory(cast.org_b, cast.collaborative, by=cast.other_lead)
-        theory.edit(
-            theory._update,
+        theory.update_element(
             element(theory, "Evening clinics"),
             "Evening clinics at the mosque",
             by=cast.lead,
             based_on=1,
         )
-        other.edit(other._remove, element(other, "Evening clinics"), by=cast.other_lead, based_on=1)
+        other.remove_element(element(other, "Evening clinics"), by=cast.other_lead, based_on=1)
         programme = ProgrammeChangeTheory.objects.get(collaborative=cast.collaborative)
         flexible = programme.elements.get(text="Flexible appointments")
-        programme.edit(
-            programme._add,
+        programme.add_element(
             Kind.CHANGE_IDEA,
             "Walk-in sessions",
             "",

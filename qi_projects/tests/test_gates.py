@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django_scopes import scope
 
+from measures.gates import measurement_strategy_agreed
 from qi_projects import gates
 
 from . import factories
@@ -19,7 +20,7 @@ def check(cast, fn):
 
 
 def test_nothing_done_nothing_ticked(cast):
-    for _, _, fn in gates.GATE_ITEMS:
+    for fn in (gates.focus_population_identified, gates.change_theory_coproduced, measurement_strategy_agreed):
         done, evidence = check(cast, fn)
         assert not done and evidence
 
@@ -58,13 +59,13 @@ def test_another_organisations_coproduction_does_not_count(cast):
 def test_measurement_strategy_needs_an_outcome_measure_with_a_target_reviewed_with_lived_experience(cast):
     project = factories.project(cast.org_a)
     factories.measure(cast.org_a, project_=project, code="PM1", kind="process")
-    done, evidence = check(cast, gates.measurement_strategy_agreed)
+    done, evidence = check(cast, measurement_strategy_agreed)
     assert not done and "no outcome measure with a target" in evidence
     factories.measure(cast.org_a, project_=project, code="OM1", target=Decimal("60"))
-    done, evidence = check(cast, gates.measurement_strategy_agreed)
+    done, evidence = check(cast, measurement_strategy_agreed)
     assert not done and "not yet reviewed" in evidence
     factories.coproduction(cast.org_a, step="design", level="consulted", topic="measurement", date=date(2025, 4, 2))
-    assert check(cast, gates.measurement_strategy_agreed) == (
+    assert check(cast, measurement_strategy_agreed) == (
         True,
         "2 measures (1 outcome with a target); reviewed 2 Apr 2025",
     )

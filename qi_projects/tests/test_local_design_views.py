@@ -12,20 +12,30 @@ from django_scopes import scopes_disabled
 from measures.models import Measure
 from qi_projects.models import (
     ChangeTheory,
-    Comment,
     CoproductionEntry,
     FocusPopulation,
     ImprovementProject,
     ProfileRow,
 )
+from qi_projects.pdsa.models import Comment
 
 from . import factories
 
 pytestmark = pytest.mark.django_db
 
 
+# Measure definitions live in measures, comment threads in pdsa.
+NAMESPACES = {
+    "measure_create": "measures",
+    "measure_detail": "measures",
+    "measure_edit": "measures",
+    "measure_comment": "pdsa",
+    "diagram_comment": "pdsa",
+}
+
+
 def url(name, **kwargs):
-    return reverse(f"qi_projects:{name}", kwargs={"org": "alpha", **kwargs})
+    return reverse(f"{NAMESPACES.get(name, 'qi_projects')}:{name}", kwargs={"org": "alpha", **kwargs})
 
 
 def count(model):
@@ -378,7 +388,7 @@ def test_national_team_edits_the_programme_change_theory(client, cast, login):
 
 def test_adoption_view_names_organisations_by_status(client, cast, login, theory):
     with scopes_disabled():
-        theory.edit(theory._remove, theory.elements.get(text="Evening clinics"), by=cast.lead, based_on=1)
+        theory.remove_element(theory.elements.get(text="Evening clinics"), by=cast.lead, based_on=1)
     login(client, cast.national)
     page = client.get(reverse("qi_projects:programme_adoption")).content.decode()
     assert "Alpha Trust" in page and "Beta Trust" in page
@@ -387,6 +397,6 @@ def test_adoption_view_names_organisations_by_status(client, cast, login, theory
 def test_workspace_shows_local_design_status(client, cast, login):
     factories.focus_population(cast.org_a)
     login(client, cast.lead)
-    page = client.get(reverse("organisations:workspace", kwargs={"org": "alpha"})).content.decode()
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
     assert "Open local design" in page
     assert "1 focus population" in page

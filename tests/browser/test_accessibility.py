@@ -63,7 +63,8 @@ def test_main_pages_have_no_axe_violations(axe_page, transactional_db):
 
     with scopes_disabled():
         measure = Measure.objects.filter(organisation__slug="northshire", dimension="ethnicity").first()
-    from qi_projects.models import ChangeTheoryElement, ImprovementProject, PdsaCycle
+    from qi_projects.models import ChangeTheoryElement, ImprovementProject
+    from qi_projects.pdsa.models import PdsaCycle
 
     with scopes_disabled():
         project = ImprovementProject.objects.filter(organisation__slug="northshire").first()
@@ -80,9 +81,7 @@ def test_main_pages_have_no_axe_violations(axe_page, transactional_db):
         "/orgs/northshire/pdsa/new/",
         f"/orgs/northshire/pdsa/{cycle.pk}/",
     ]
-    PAGES["coach1@demo.example"] += [
-        reverse("qi_projects:change_idea_detail", kwargs={"org": "northshire", "pk": idea.pk})
-    ]
+    PAGES["coach1@demo.example"] += [reverse("pdsa:change_idea_detail", kwargs={"org": "northshire", "pk": idea.pk})]
     found = {}
     axe_page.goto("/accounts/login/")
     found["/accounts/login/"] = violations(axe_page)

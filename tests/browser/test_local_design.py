@@ -11,7 +11,8 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from measures.models import Measure
-from qi_projects.models import ChangeTheory, Comment, CoproductionEntry
+from qi_projects.models import ChangeTheory, CoproductionEntry
+from qi_projects.pdsa.models import Comment
 from qi_projects.tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,7 +102,7 @@ def test_a_second_editor_is_told_the_diagram_changed(page, browser_login, cast, 
     page.goto(f"/orgs/alpha/design/projects/{project.pk}/change-theory/edit/")
     # meanwhile a colleague saves a change
     with scopes_disabled():
-        theory.edit(theory._set_aim, "A colleague's aim", by=cast.member, based_on=1)
+        theory.set_aim("A colleague's aim", by=cast.member, based_on=1)
     page.get_by_label("New primary driver").fill("My new driver")
     page.get_by_role("button", name="Add primary driver").click()
     expect(page.get_by_role("alert")).to_contain_text("Someone else changed this driver diagram")

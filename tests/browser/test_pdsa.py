@@ -5,7 +5,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from qi_projects.models import PdsaCycle, PdsaDraft
+from qi_projects.pdsa.models import PdsaCycle, PdsaDraft
 from qi_projects.tests import pdsa_factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

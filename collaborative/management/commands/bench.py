@@ -48,7 +48,7 @@ class Command(BaseCommand):
             (
                 "Organisation workspace",
                 "lead1@bench.example",
-                reverse("organisations:workspace", kwargs={"org": org1.slug}),
+                reverse("collaborative:workspace", kwargs={"org": org1.slug}),
                 150,
                 20,
             ),
@@ -62,14 +62,14 @@ class Command(BaseCommand):
             (
                 "PDSA cycles list",
                 "lead1@bench.example",
-                reverse("qi_projects:pdsa_list", kwargs={"org": org1.slug}),
+                reverse("pdsa:pdsa_list", kwargs={"org": org1.slug}),
                 150,
                 20,
             ),
             (
                 "Coach portfolio (20 organisations)",
                 "coach1@bench.example",
-                reverse("organisations:portfolio"),
+                reverse("collaborative:portfolio"),
                 250,
                 None,
             ),

@@ -166,7 +166,7 @@ def seed_bench(n_orgs: int, months: int, seed: int) -> int:
 def seed_extra(rng, n_orgs) -> None:
     """Other apps' bench rows (PDSA cycles), when they provide a seeding function."""
     try:
-        from qi_projects.bench import seed as seed_cycles
+        from qi_projects.pdsa.bench import seed as seed_cycles
     except ImportError:
         return
     seed_cycles(rng, n_orgs, total=2000)

@@ -1,0 +1,167 @@
+"""What the pages that read across apps show: each role's landing page and the programme's views.
+
+The views beside this module (`collaborative/views.py`) render; the querysets and
+the assembly live here, one function a page, so each page asks one place for
+what it shows. These pages may read any app (they sit at the top of the import
+direction, docs/architecture.md); nothing imports them back.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.urls import reverse
+
+from measures.models import DataPoint
+from organisations import access
+from organisations.models import Assignment, AuditEvent, Organisation, Role
+
+from .models import Enrolment, Phase, PhaseEvent, TeamMeeting
+
+NO_MEETING_DAYS = 21
+
+FLAG_LABELS = {
+    "no_lead": "No named project lead",
+    "no_sponsor": "No named executive sponsor",
+    "overrun": "Phase overrunning",
+    "no_meeting": f"No team meeting in {NO_MEETING_DAYS} days",
+    "overdue_invoice": "Invoice overdue",
+}
+
+PHASE_CHOICES = [
+    ("1", "Local design"),
+    ("2", "Testing and scaling up"),
+    ("3", "Sustaining"),
+    ("not_started", "Not started"),
+    ("done", "Completed"),
+]
+
+
+def role_home(user) -> str:
+    """Where a user lands after signing in, by their role."""
+    p = access.principal(user)
+    if p.is_national:
+        return reverse("collaborative:board")
+    if Role.COACH in p.programme_roles or Role.EXPERT in p.programme_roles:
+        return reverse("collaborative:portfolio")
+    if Role.EVALUATOR in p.programme_roles:
+        return reverse("collaborative:evaluation")
+    if p.team_roles:
+        organisation = Organisation.objects.get(pk=sorted(p.team_roles)[0])
+        return reverse("collaborative:workspace", kwargs={"org": organisation.slug})
+    return reverse("no_role")
+
+
+def enrolment_flags(enrolment, today) -> list[str]:
+    """The board's flags for one enrolment annotated by `EnrolmentQuerySet.with_flags`."""
+    flags = []
+    if not enrolment.has_named_lead:
+        flags.append("no_lead")
+    if not enrolment.has_named_sponsor:
+        flags.append("no_sponsor")
+    if enrolment.current_phase_planned_end and enrolment.current_phase_planned_end < today:
+        flags.append("overrun")
+    if enrolment.current_phase and (
+        enrolment.last_meeting is None or (today - enrolment.last_meeting).days > NO_MEETING_DAYS
+    ):
+        flags.append("no_meeting")
+    if enrolment.has_overdue_invoice:
+        flags.append("overdue_invoice")
+    return flags
+
+
+def workspace(user, organisation) -> dict:
+    """The organisation's workspace: the team's landing page."""
+    return {
+        "organisation": organisation,
+        "role_labels": sorted(Role(r).label for r in access.roles_in(user, organisation)),
+        "may_view_fees": access.can(user, "view_fees", organisation),
+        "may_manage_tokens": access.can(user, "manage_tokens", organisation),
+    }
+
+
+def _changed_since(model, moment_field):
+    rows = (
+        model.objects.filter(organisation=OuterRef("organisation"), **{f"{moment_field}__gt": OuterRef("last_seen")})
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(rows[:1])
+
+
+def portfolio(user, today) -> list[dict]:
+    """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
+    ids = list(access.principal(user).assigned_roles)
+    last_seen = (
+        AuditEvent.objects.filter(user=user, action=AuditEvent.Action.VIEW, organisation_id=OuterRef("organisation_id"))
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    enrolments = (
+        Enrolment.objects.filter(organisation_id__in=ids, active=True)
+        .with_flags(today)
+        .annotate(last_seen=Subquery(last_seen))
+        .annotate(
+            new_data=_changed_since(DataPoint, "updated_at"),
+            new_meetings=_changed_since(TeamMeeting, "created_at"),
+            new_phase_events=_changed_since(PhaseEvent, "at"),
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    return [
+        {"enrolment": e, "organisation": e.organisation, "flags": [FLAG_LABELS[f] for f in enrolment_flags(e, today)]}
+        for e in enrolments
+    ]
+
+
+def _board_row(enrolment, today) -> dict:
+    flags = enrolment_flags(enrolment, today)
+    phase_list = list(enrolment.phases.all())
+    finished = bool(phase_list) and all(p.actual_end for p in phase_list)
+    current = next((p for p in phase_list if p.is_current), None)
+    return {
+        "enrolment": enrolment,
+        "organisation": enrolment.organisation,
+        "phases": phase_list,
+        "current": current,
+        "progress": current.progress(today) if current else None,
+        "coaches": [a.user for a in enrolment.organisation.coach_assignments],
+        "flags": [(f, FLAG_LABELS[f]) for f in flags],
+        "phase_key": str(enrolment.current_phase or ("done" if finished else "not_started")),
+    }
+
+
+def board(user, today, filters: dict) -> dict:
+    """The programme board: every visible organisation with its phase, coaches and flags, filtered."""
+    coaches = Assignment.objects.filter(role=Role.COACH).select_related("user")
+    enrolments = (
+        Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(user))
+        .with_flags(today)
+        .select_related("organisation", "collaborative")
+        .prefetch_related(
+            Prefetch("phases", queryset=Phase.objects.order_by("number")),
+            Prefetch("organisation__assignments", queryset=coaches, to_attr="coach_assignments"),
+        )
+    )
+    rows = []
+    for enrolment in enrolments:
+        row = _board_row(enrolment, today)
+        if filters["phase"] and row["phase_key"] != filters["phase"]:
+            continue
+        if filters["coach"] and filters["coach"] not in {str(c.pk) for c in row["coaches"]}:
+            continue
+        if filters["flag"] and filters["flag"] not in dict(row["flags"]):
+            continue
+        rows.append(row)
+    all_coaches = {a.user.pk: a.user for a in coaches}
+    return {
+        "rows": rows,
+        "today": today,
+        "phase_choices": PHASE_CHOICES,
+        "coach_choices": sorted(all_coaches.values(), key=lambda u: u.display_name),
+        "flag_choices": FLAG_LABELS.items(),
+        "filters": filters,
+        "counts": {key: sum(1 for r in rows if key in dict(r["flags"])) for key in FLAG_LABELS},
+    }

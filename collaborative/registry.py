@@ -1,0 +1,41 @@
+"""Hooks that apps higher up fill in at start-up, so code lower down can call them without importing them.
+
+Imports point down (docs/architecture.md): the programme's phases cannot import
+local design or measures, and measure charts cannot import PDSA. Instead each
+app registers what it offers in its `AppConfig.ready()`:
+
+- `gate_checks`: gate item key -> function(organisation) -> (done, evidence),
+  read by `collaborative.phases` for the phase gate checklists;
+- `chart_annotations`: source name -> function(measure) -> list of
+  `measures.charts.Annotation`, read by the measure chart page.
+
+A key nobody registered means "no data check": the item is ticked by hand, the
+chart has no such markers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class Registry:
+    def __init__(self, name: str):
+        self.name = name
+        self._entries: dict[str, Callable] = {}
+
+    def register(self, key: str, function: Callable) -> Callable:
+        self._entries[key] = function
+        return function
+
+    def get(self, key: str) -> Callable | None:
+        return self._entries.get(key)
+
+    def items(self) -> list[tuple[str, Callable]]:
+        return sorted(self._entries.items())
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._entries
+
+
+gate_checks = Registry("gate checks")
+chart_annotations = Registry("chart annotations")

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class PdsaConfig(AppConfig):
+    """Testing and scaling up: PDSA cycles, change-idea lifecycle, comments, progress score."""
+
+    name = "qi_projects.pdsa"
+    label = "pdsa"
+    verbose_name = "PDSA cycles"
+
+    def ready(self) -> None:
+        # PDSA cycles are drawn on measure charts through the measures' annotation registry.
+        from collaborative.registry import chart_annotations
+
+        from . import annotations
+
+        chart_annotations.register("pdsa", annotations.for_measure)
