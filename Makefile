@@ -28,8 +28,9 @@ bench: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@if [ ! -x $(PY) ]; then \
 	  found=""; \
 	  for c in $(PYTHON_CANDIDATES); do \
@@ -42,7 +43,7 @@ $(VENV)/.installed: requirements.lock
 	  $$found -m venv $(VENV); \
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -268,3 +268,46 @@ def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit=""
         },
         "config": {"displayModeBar": False},
     }
+
+
+def gap_figures(gap, scale: float) -> dict:
+    """The two groups' rates over time, and SPC on the difference between them when there is one."""
+    x = [p.isoformat() for p in gap.periods]
+
+    def sc(values):
+        return [None if v is None else v * scale for v in values]
+
+    data = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": sc(gap.focus_rates),
+            "name": gap.focus_label,
+            "line": {"color": "#005eb8"},
+            "connectgaps": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": x,
+            "y": sc(gap.reference_rates),
+            "name": gap.reference_label,
+            "line": {"color": "#768692"},
+            "connectgaps": False,
+        },
+    ]
+    figure = {
+        "data": data,
+        "layout": {
+            "height": 320,
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+            "xaxis": {"type": "date"},
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+        "config": {"displayModeBar": False},
+    }
+    if gap.chart is not None:
+        figure_gap = spc_figure(gap.chart, gap.periods, scale=scale)
+        return {"groups": figure, "difference": figure_gap}
+    return {"groups": figure, "difference": None}

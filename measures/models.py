@@ -119,6 +119,14 @@ class MeasureDefinition(models.Model):
             add("code", "Use only letters, digits, hyphens and underscores in the code.")
         if not (self.operational_definition or "").strip():
             add("operational_definition", "Say exactly what is counted: the operational definition.")
+        self.clean_figures(add)
+        self.clean_breakdown(add)
+        self.clean_target(add)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_figures(self, add) -> None:
+        """What a fraction's two halves count, a rate's base, a value's unit."""
         if self.has_fraction:
             if not (self.numerator_definition or "").strip():
                 add("numerator_definition", "Say what the numerator counts.")
@@ -128,6 +136,9 @@ class MeasureDefinition(models.Model):
                 add("rate_per", "Say per how many the rate is given, for example 100000.")
         elif self.value_type == ValueType.VALUE and not (self.unit or "").strip():
             add("unit", "Give the unit of the value, for example days or people.")
+
+    def clean_breakdown(self, add) -> None:
+        """A breakdown by an equality dimension needs a reference group of that dimension."""
         if self.dimension:
             if not self.reference_category:
                 add("reference_category", "Choose the reference group the other groups are compared with.")
@@ -135,9 +146,6 @@ class MeasureDefinition(models.Model):
                 add("reference_category", "The reference group must be one of the groups of the chosen dimension.")
         elif self.reference_category:
             add("reference_category", "A reference group needs a dimension to break the measure down by.")
-        self.clean_target(add)
-        if errors:
-            raise ValidationError(errors)
 
     def clean_target(self, add) -> None:
         pass

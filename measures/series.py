@@ -1,16 +1,27 @@
-"""From stored data points to charts: series with gaps, the chart a measure needs, equality gaps."""
+"""From stored data points to charts: series with gaps, the chart a measure needs, equality gaps,
+and `measure_page`, which assembles everything a measure's chart page shows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
+from collaborative.registry import chart_annotations
 from qi_projects import equality
 
 from . import periods as P
 from . import spc
-from .charts import ASSURANCE_TEXT, RULE_NAMES, VARIATION_TEXT
+from .charts import (
+    ASSURANCE_TEXT,
+    RULE_NAMES,
+    VARIATION_TEXT,
+    Annotation,
+    gap_figures,
+    point_words,
+    run_figure,
+    spc_figure,
+)
 
 MIN_SPC_POINTS = 10  # fewer present points than this: a run chart, not limits that mean little
 
@@ -180,3 +191,165 @@ def equality_gap(measure, by_stratum: dict[str, Series], focus: str, reference: 
             "common_cause": "No signal: the gap is not changing beyond chance.",
         }.get(chart.variation, narrowing)
     return Gap(focus, reference, f.periods, fr, rr, difference, ratio, chart, narrowing)
+
+
+# --- One measure's chart page: everything it shows, from one call -------------------
+
+
+def strata_of(measure) -> list[tuple[str, str]]:
+    """(stratum, label) for the whole population and each group of the measure's dimension."""
+    rows = [("all", "Everyone")]
+    if measure.dimension:
+        for category, _ in equality.DIMENSIONS[measure.dimension].categories:
+            stratum = f"{measure.dimension}:{category}"
+            rows.append((stratum, equality.stratum_label(stratum)))
+    return rows
+
+
+def focus_stratum(measure) -> str | None:
+    """The first focus-population group of the measure's project on the measure's dimension."""
+    from qi_projects.models import FocusPopulation
+
+    if not measure.dimension:
+        return None
+    for population in FocusPopulation.objects.filter(project_id=measure.project_id):
+        for stratum in population.groups or []:
+            if stratum.split(":", 1)[0] == measure.dimension:
+                return stratum
+    return None
+
+
+def phase_annotations(organisation) -> list[Annotation]:
+    from collaborative.models import PhaseEvent
+
+    events = PhaseEvent.objects.filter(organisation=organisation, kind__in=["started", "gate_passed"]).select_related(
+        "phase"
+    )
+    return [
+        Annotation(e.on_date, f"{e.get_kind_display()}: {e.phase.get_number_display()}", e.reason or "", kind="phase")
+        for e in events
+    ]
+
+
+def extra_annotations(measure) -> list[Annotation]:
+    """Annotations other apps register for a measure's chart (PDSA cycles: collaborative.registry)."""
+    return [note for _, source in chart_annotations.items() for note in source(measure)]
+
+
+def chart_table(measure, result: ChartResult) -> list[dict]:
+    """The chart's figures, limits and signals as table rows, scaled as the chart shows them."""
+    rows = []
+    s = result.series
+    points = result.chart.points if result.chart else None
+    for i, period in enumerate(s.periods):
+        figure = s.figures[i]
+        row = {
+            "period": P.label(measure.frequency, period),
+            "numerator": s.numerators[i],
+            "denominator": s.denominators[i],
+            "figure": None if figure is None else round(figure * result.scale, 2),
+        }
+        if points:
+            point = points[i]
+            row.update(
+                mean=_r(point.mean, result.scale),
+                lower=_r(point.lower, result.scale),
+                upper=_r(point.upper, result.scale),
+                signal=point_words(point, result.scale, result.unit) if point.special_cause else "",
+            )
+        rows.append(row)
+    return rows
+
+
+def _r(value, scale):
+    return None if value is None else round(value * scale, 2)
+
+
+def _r(value, scale):
+    return None if value is None else round(value * scale, 2)
+
+
+def gap_rows(gap: Gap, measure) -> list[dict]:
+    scale, _ = scale_and_unit(measure)
+    return [
+        {
+            "period": P.label(measure.frequency, d),
+            "focus": None if f is None else round(f * scale, 2),
+            "reference": None if r is None else round(r * scale, 2),
+            "difference": None if diff is None else round(diff * scale, 2),
+            "ratio": None if ratio is None else round(ratio, 2),
+        }
+        for d, f, r, diff, ratio in zip(
+            gap.periods, gap.focus_rates, gap.reference_rates, gap.difference, gap.ratio, strict=True
+        )
+    ]
+
+
+@dataclass
+class MeasurePage:
+    """What the measure chart page shows for one group: the series, its chart and table, the
+    annotations inside its periods, the equality gap and the latest changes to the data."""
+
+    strata: list[tuple[str, str]]
+    chosen: str
+    chosen_label: str
+    settings: object | None
+    result: ChartResult | None = None
+    figure: dict | None = None
+    table: list[dict] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+    gap: Gap | None = None
+    gap_figure: dict | None = None
+    gap_rows: list[dict] = field(default_factory=list)
+    revisions: list = field(default_factory=list)
+
+    def context(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def measure_page(measure, stratum: str = "all") -> MeasurePage:
+    """Everything the chart page of `measure` shows for `stratum` (the whole population if unknown)."""
+    from .models import ChartSettings, DataPoint, DataPointRevision
+
+    labels = dict(strata_of(measure))
+    chosen = stratum if stratum in labels else "all"
+    points = list(DataPoint.objects.filter(measure=measure).order_by("period_start"))
+    by_stratum = build_series(points, measure.frequency)
+    try:
+        settings = measure.chart_settings
+    except ChartSettings.DoesNotExist:
+        settings = None
+    page = MeasurePage(
+        # Offer the groups that have data (and everyone): an empty group's chart says nothing.
+        strata=[(s, label) for s, label in labels.items() if s == "all" or s in by_stratum],
+        chosen=chosen,
+        chosen_label=labels[chosen],
+        settings=settings,
+        revisions=list(DataPointRevision.objects.filter(measure=measure).select_related("by")[:20]),
+    )
+    current = by_stratum.get(chosen)
+    if current is not None:
+        _chart_part(page, measure, current, settings)
+    focus = focus_stratum(measure)
+    reference = f"{measure.dimension}:{measure.reference_category}" if measure.reference_category else None
+    if focus and reference:
+        page.gap = equality_gap(measure, by_stratum, focus, reference)
+        if page.gap is not None:
+            page.gap_figure = gap_figures(page.gap, scale_and_unit(measure)[0])
+            page.gap_rows = gap_rows(page.gap, measure)
+    return page
+
+
+def _chart_part(page: MeasurePage, measure, current: Series, settings) -> None:
+    result = chart_for(measure, current, settings)
+    end = P.step(measure.frequency, current.periods[-1])
+    notes = phase_annotations(measure.organisation_id) + extra_annotations(measure)
+    page.annotations = [a for a in notes if current.periods[0] <= a.on < end]
+    if result.chart is not None:
+        page.figure = spc_figure(
+            result.chart, current.periods, scale=result.scale, unit=result.unit, annotations=page.annotations
+        )
+    else:
+        page.figure = run_figure(result.run, current.periods, scale=result.scale, unit=result.unit)
+    page.result = result
+    page.table = chart_table(measure, result)

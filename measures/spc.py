@@ -271,6 +271,28 @@ _TWO_IN_THREE = re.compile(rb"(?=AA[Aa]|A[Aa]A|[Aa]AA|BB[Bb]|B[Bb]B|[Bb]BB)")
 _TWO_IN_THREE_CODES = bytes.maketrans(bytes(range(9)), b"Bbooooo" + b"aA")
 
 
+def _outside_limits(cause, idx, vals, limits, near, pre2023: bool) -> list[int]:
+    """Label points outside the limits; return for each point whether it is beyond the near-limit band.
+
+    Every present point of a period has limits, or none of them has.
+    """
+    lower, upper = limits
+    near_lower, near_upper = near
+    if upper[idx[0]] is None:
+        return [0] * len(idx)
+    out = [(y > u) - (y < lo) for y, u, lo in zip(vals, _select(upper, idx), _select(lower, idx), strict=True)]
+    for j, o in enumerate(out):
+        if o:
+            cause[idx[j]] = ABOVE_UPPER if o > 0 else BELOW_LOWER
+    beyond = [
+        (y > u) - (y < lo) for y, u, lo in zip(vals, _select(near_upper, idx), _select(near_lower, idx), strict=True)
+    ]
+    if pre2023:
+        # before Nov 2023 only points between the band and the limits count
+        beyond = [0 if o else b for b, o in zip(beyond, out, strict=True)]
+    return beyond
+
+
 def _special_causes(
     ys: list[float | None],
     mean: list[float | None],
@@ -299,21 +321,8 @@ def _special_causes(
         vals: list[float] = _select(ys, idx)
         side = [(y > m) - (y < m) for y in vals]  # +1 above, -1 below, 0 on the mean
 
-        # Outside the limits. Every present point of a period has limits, or
-        # none of them has.
-        beyond = [0] * len(idx)  # +1/-1: counts towards two-in-three
-        if upper[idx[0]] is not None:
-            out = [(y > u) - (y < lo) for y, u, lo in zip(vals, _select(upper, idx), _select(lower, idx), strict=True)]
-            for j, o in enumerate(out):
-                if o:
-                    cause[idx[j]] = ABOVE_UPPER if o > 0 else BELOW_LOWER
-            beyond = [
-                (y > u) - (y < lo)
-                for y, u, lo in zip(vals, _select(near_upper, idx), _select(near_lower, idx), strict=True)
-            ]
-            if pre2023:
-                # before Nov 2023 only points between the band and the limits count
-                beyond = [0 if o else b for b, o in zip(beyond, out, strict=True)]
+        # Outside the limits; `beyond` (+1/-1) counts towards two-in-three.
+        beyond = _outside_limits(cause, idx, vals, (lower, upper), (near_lower, near_upper), pre2023)
 
         # Trend: 7 points each strictly above (below) the one before, i.e. 6
         # equal non-zero steps. A peak shared by two trends keeps the earlier
@@ -514,6 +523,24 @@ def xmr_chart(
     )
 
 
+def _check_ratio_rows(nums, dens, is_p: bool, num_name: str, den_name: str) -> None:
+    """One cheap pass to find any bad row; then say exactly what is wrong with it."""
+    bad = [
+        i
+        for i, (a, b) in enumerate(zip(nums, dens, strict=True))
+        if (a is not None and (a < 0 or (is_p and b is not None and a > b))) or (b is not None and b < 0)
+    ]
+    if not bad:
+        return
+    i = bad[0]
+    a, b = nums[i], dens[i]
+    if a is not None and a < 0:
+        raise ValueError(f"{num_name}[{i}] is negative ({a:g})")
+    if b is not None and b < 0:
+        raise ValueError(f"{den_name}[{i}] is negative ({b:g})")
+    raise ValueError(f"{num_name}[{i}] ({a:g}) is greater than {den_name}[{i}] ({b:g})")
+
+
 def _ratio_chart(
     chart_type: str,
     numerators: Iterable[float | None],
@@ -533,20 +560,7 @@ def _ratio_chart(
     n = len(nums)
     if len(dens) != n:
         raise ValueError(f"{num_name} and {den_name} differ in length ({n} and {len(dens)})")
-    # One cheap pass to find any bad row; then say exactly what is wrong with it.
-    bad = [
-        i
-        for i, (a, b) in enumerate(zip(nums, dens, strict=True))
-        if (a is not None and (a < 0 or (is_p and b is not None and a > b))) or (b is not None and b < 0)
-    ]
-    if bad:
-        i = bad[0]
-        a, b = nums[i], dens[i]
-        if a is not None and a < 0:
-            raise ValueError(f"{num_name}[{i}] is negative ({a:g})")
-        if b is not None and b < 0:
-            raise ValueError(f"{den_name}[{i}] is negative ({b:g})")
-        raise ValueError(f"{num_name}[{i}] ({a:g}) is greater than {den_name}[{i}] ({b:g})")
+    _check_ratio_rows(nums, dens, is_p, num_name, den_name)
     # a missing numerator or denominator, or a zero denominator, is a gap
     ys: list[float | None] = [a / b if a is not None and b else None for a, b in zip(nums, dens, strict=True)]
 

@@ -13,15 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from collaborative.models import Collaborative, PhaseEvent
-from collaborative.registry import chart_annotations
+from collaborative.models import Collaborative
 from organisations import access
 from organisations.audit import record
 from organisations.models import AuditEvent
-from qi_projects import equality
-from qi_projects.models import FocusPopulation, ImprovementProject
+from qi_projects.models import ImprovementProject
 
-from . import charts, disclosure, series
+from . import disclosure, series
 from . import periods as P
 from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, UploadForm
 from .importing import COLUMNS, FileRefused, apply, check_for, import_file, read_rows
@@ -32,39 +30,6 @@ GRID_PERIODS = 6
 
 def _measure(request, pk) -> Measure:
     return get_object_or_404(Measure.objects.select_related("project"), pk=pk, organisation=request.organisation)
-
-
-def strata_of(measure: Measure) -> list[tuple[str, str]]:
-    """(stratum, label) for the whole population and each group of the measure's dimension."""
-    rows = [("all", "Everyone")]
-    if measure.dimension:
-        for category, _ in equality.DIMENSIONS[measure.dimension].categories:
-            stratum = f"{measure.dimension}:{category}"
-            rows.append((stratum, equality.stratum_label(stratum)))
-    return rows
-
-
-def focus_stratum(measure: Measure) -> str | None:
-    """The first focus-population group of the measure's project on the measure's dimension."""
-    if not measure.dimension:
-        return None
-    for population in FocusPopulation.objects.filter(project_id=measure.project_id):
-        for stratum in population.groups or []:
-            if stratum.split(":", 1)[0] == measure.dimension:
-                return stratum
-    return None
-
-
-def phase_annotations(organisation) -> list[charts.Annotation]:
-    events = PhaseEvent.objects.filter(organisation=organisation, kind__in=["started", "gate_passed"]).select_related(
-        "phase"
-    )
-    return [
-        charts.Annotation(
-            e.on_date, f"{e.get_kind_display()}: {e.phase.get_number_display()}", e.reason or "", kind="phase"
-        )
-        for e in events
-    ]
 
 
 # --- The organisation's data dashboard -----------------------------------------
@@ -127,138 +92,16 @@ def _display(measure, point) -> str:
 @access.requires("view_workspace")
 def measure_chart(request, org, pk):
     measure = _measure(request, pk)
-    strata = strata_of(measure)
-    labels = dict(strata)
-    chosen = request.GET.get("stratum", "all")
-    if chosen not in labels:
-        chosen = "all"
-    points = list(DataPoint.objects.filter(measure=measure).order_by("period_start"))
-    by_stratum = series.build_series(points, measure.frequency)
-    # Offer the groups that have data (and everyone): an empty group's chart says nothing.
-    strata = [(stratum, label) for stratum, label in strata if stratum == "all" or stratum in by_stratum]
-    settings = _settings(measure)
-    annotations = phase_annotations(request.organisation) + extra_annotations(measure)
+    page = series.measure_page(measure, request.GET.get("stratum", "all"))
     context = {
         "organisation": request.organisation,
         "measure": measure,
-        "strata": strata,
-        "chosen": chosen,
-        "chosen_label": labels[chosen],
-        "settings": settings,
+        "page": page,
         "may_log": access.can(request.user, "log_work", request.organisation),
         "may_edit": access.can(request.user, "edit_plan", request.organisation),
+        **page.context(),
     }
-    current = by_stratum.get(chosen)
-    if current is not None:
-        result = series.chart_for(measure, current, settings)
-        within = [a for a in annotations if current.periods[0] <= a.on < P.step(measure.frequency, current.periods[-1])]
-        if result.chart is not None:
-            figure = charts.spc_figure(
-                result.chart, current.periods, scale=result.scale, unit=result.unit, annotations=within
-            )
-        else:
-            figure = charts.run_figure(result.run, current.periods, scale=result.scale, unit=result.unit)
-        context.update(result=result, figure=figure, table=_table(measure, result), annotations=within)
-    context["revisions"] = DataPointRevision.objects.filter(measure=measure).select_related("by")[:20]
-    focus = focus_stratum(measure)
-    reference = f"{measure.dimension}:{measure.reference_category}" if measure.reference_category else None
-    if focus and reference:
-        gap = series.equality_gap(measure, by_stratum, focus, reference)
-        if gap is not None:
-            context.update(gap=gap, gap_figure=_gap_figure(gap, measure), gap_rows=_gap_rows(gap, measure))
     return render(request, "measures/chart.html", context)
-
-
-def extra_annotations(measure) -> list[charts.Annotation]:
-    """Annotations other apps register for a measure's chart (PDSA cycles: collaborative.registry)."""
-    return [note for _, source in chart_annotations.items() for note in source(measure)]
-
-
-def _table(measure, result) -> list[dict]:
-    rows = []
-    s = result.series
-    points = result.chart.points if result.chart else None
-    for i, period in enumerate(s.periods):
-        figure = s.figures[i]
-        row = {
-            "period": P.label(measure.frequency, period),
-            "numerator": s.numerators[i],
-            "denominator": s.denominators[i],
-            "figure": None if figure is None else round(figure * result.scale, 2),
-        }
-        if points:
-            point = points[i]
-            row.update(
-                mean=_r(point.mean, result.scale),
-                lower=_r(point.lower, result.scale),
-                upper=_r(point.upper, result.scale),
-                signal=charts.point_words(point, result.scale, result.unit) if point.special_cause else "",
-            )
-        rows.append(row)
-    return rows
-
-
-def _r(value, scale):
-    return None if value is None else round(value * scale, 2)
-
-
-def _gap_figure(gap, measure) -> dict:
-    scale, _ = series.scale_and_unit(measure)
-    x = [p.isoformat() for p in gap.periods]
-
-    def sc(values):
-        return [None if v is None else v * scale for v in values]
-
-    data = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "x": x,
-            "y": sc(gap.focus_rates),
-            "name": gap.focus_label,
-            "line": {"color": "#005eb8"},
-            "connectgaps": False,
-        },
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "x": x,
-            "y": sc(gap.reference_rates),
-            "name": gap.reference_label,
-            "line": {"color": "#768692"},
-            "connectgaps": False,
-        },
-    ]
-    figure = {
-        "data": data,
-        "layout": {
-            "height": 320,
-            "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
-            "xaxis": {"type": "date"},
-            "legend": {"orientation": "h", "y": -0.2},
-        },
-        "config": {"displayModeBar": False},
-    }
-    if gap.chart is not None:
-        figure_gap = charts.spc_figure(gap.chart, gap.periods, scale=scale)
-        return {"groups": figure, "difference": figure_gap}
-    return {"groups": figure, "difference": None}
-
-
-def _gap_rows(gap, measure) -> list[dict]:
-    scale, _ = series.scale_and_unit(measure)
-    return [
-        {
-            "period": P.label(measure.frequency, d),
-            "focus": None if f is None else round(f * scale, 2),
-            "reference": None if r is None else round(r * scale, 2),
-            "difference": None if diff is None else round(diff * scale, 2),
-            "ratio": None if ratio is None else round(ratio, 2),
-        }
-        for d, f, r, diff, ratio in zip(
-            gap.periods, gap.focus_rates, gap.reference_rates, gap.difference, gap.ratio, strict=True
-        )
-    ]
 
 
 @access.requires("view_workspace")
@@ -419,7 +262,7 @@ def measure_grid(request, org, pk):
     organisation = request.organisation
     measure = _measure(request, pk)
     may_log = access.can(request.user, "log_work", organisation)
-    strata = strata_of(measure)
+    strata = series.strata_of(measure)
     periods = grid_periods(measure, request)
     context = {
         "organisation": organisation,
@@ -448,7 +291,7 @@ def grid_cell(request, org, pk):
     """Save one cell as the person types (htmx); answer the cell with its message."""
     organisation = request.organisation
     measure = _measure(request, pk)
-    strata = strata_of(measure)
+    strata = series.strata_of(measure)
     try:
         period = timezone.datetime.fromisoformat(request.POST.get("period", "")).date()
     except ValueError:
@@ -586,7 +429,7 @@ def import_template(request, org):
         measures = measures.filter(project_id=int(project))
     for measure in measures.order_by("code"):
         period = P.step(measure.frequency, P.current_start(measure.frequency, today), -1)
-        for stratum, _ in strata_of(measure):
+        for stratum, _ in series.strata_of(measure):
             writer.writerow([measure.code, period.isoformat(), stratum, "", "", ""])
     response.audit_recorded = True  # a blank template holds no organisation data
     return response

@@ -799,6 +799,26 @@ def seed_programme(collaborative, national) -> ProgrammeChangeTheory:
     return theory
 
 
+def _seed_profile(organisation, project, profile_plan, start: date) -> None:
+    ptitle, dimension, compared, source, year, rows = profile_plan
+    profile = PopulationProfile.objects.create(
+        organisation=organisation,
+        project=project,
+        title=ptitle,
+        dimension=dimension,
+        population_source=CENSUS,
+        population_year=2021,
+        compared=compared,
+        caseload_source=source,
+        caseload_year=year,
+        created_at=_at(start + timedelta(days=20)),
+    )
+    for category, population, caseload in rows:
+        ProfileRow.objects.create(
+            organisation=organisation, profile=profile, category=category, population=population, caseload=caseload
+        )
+
+
 def seed_organisation(organisation, plan: dict, programme: ProgrammeChangeTheory, lead, start: date) -> None:
     title = plan["title"]
     if ImprovementProject.objects.filter(organisation=organisation, title=title).exists():
@@ -828,23 +848,7 @@ def seed_organisation(organisation, plan: dict, programme: ProgrammeChangeTheory
             created_at=when,
             updated_at=when,
         )
-    ptitle, dimension, compared, source, year, rows = plan["profile"]
-    profile = PopulationProfile.objects.create(
-        organisation=organisation,
-        project=project,
-        title=ptitle,
-        dimension=dimension,
-        population_source=CENSUS,
-        population_year=2021,
-        compared=compared,
-        caseload_source=source,
-        caseload_year=year,
-        created_at=_at(start + timedelta(days=20)),
-    )
-    for category, population, caseload in rows:
-        ProfileRow.objects.create(
-            organisation=organisation, profile=profile, category=category, population=population, caseload=caseload
-        )
+    _seed_profile(organisation, project, plan["profile"], start)
 
     # The change theory: a copy of the programme's, then adapted over a few weeks.
     theory = ChangeTheory.start(project, by=lead, programme=programme)

@@ -186,30 +186,32 @@ class ProfileCountsForm(forms.Form):
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or {"category", "population", "caseload"} - {f.strip() for f in reader.fieldnames}:
             raise forms.ValidationError("The first row must be the header category,population,caseload.")
-        known = {code for code, _ in self.categories}
         rows, problems = {}, []
         for line, raw in enumerate(reader, start=2):
             row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-            code = row["category"]
-            if code not in known:
-                problems.append(f"Row {line}: {code!r} is not a category of {self.profile.dimension_info.label}.")
-                continue
-            if code in rows:
-                problems.append(f"Row {line}: {code} appears twice.")
-                continue
-            try:
-                pop, case = int(row["population"]), int(row["caseload"])
-                if pop < 0 or case < 0:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"Row {line}: population and caseload must be whole numbers, 0 or more.")
-                continue
-            rows[code] = (pop, case)
+            problem = self._row_problem(row, rows)
+            if problem:
+                problems.append(f"Row {line}: {problem}")
+            else:
+                rows[row["category"]] = (int(row["population"]), int(row["caseload"]))
         if problems:
             raise forms.ValidationError(problems)
         if not rows:
             raise forms.ValidationError("The file has no rows.")
         return rows
+
+    def _row_problem(self, row: dict, seen: dict) -> str | None:
+        code = row["category"]
+        if code not in {c for c, _ in self.categories}:
+            return f"{code!r} is not a category of {self.profile.dimension_info.label}."
+        if code in seen:
+            return f"{code} appears twice."
+        try:
+            if int(row["population"]) < 0 or int(row["caseload"]) < 0:
+                raise ValueError
+        except ValueError:
+            return "population and caseload must be whole numbers, 0 or more."
+        return None
 
     def clean(self):
         cleaned = super().clean()

@@ -348,6 +348,34 @@ def _first_error(form) -> str:
     return "Check the form."
 
 
+def _refused_key(op: str, form) -> tuple:
+    """Which editor row keeps what was typed when a change's form is refused."""
+    if op == "add":
+        return ("add", _int_or_none(form.data.get("parent")))
+    if op == "edit":
+        return ("edit", _int_or_none(form.data.get("element")))
+    return (op, None)
+
+
+def _run_change(diagram, op: str, data: dict, element, *, by):
+    """Apply one validated edit as a new version; returns (summary, the element it concerned)."""
+    version = data["version"]
+    if op == "aim":
+        return diagram.set_aim(data["aim"], by=by, based_on=version), element
+    if op == "add":
+        parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first() if data["parent"] else None
+        summary = diagram.add_element(data["kind"], data["text"], data["description"], parent, by=by, based_on=version)
+        return summary, diagram.added
+    if op == "edit":
+        return diagram.update_element(element, data["text"], data["description"], by=by, based_on=version), element
+    if op == "move":
+        parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first()
+        return diagram.move_element(element, parent, by=by, based_on=version), element
+    if op in ("up", "down"):
+        return diagram.shift_element(element, -1 if op == "up" else 1, by=by, based_on=version), element
+    return diagram.remove_element(element, by=by, based_on=version), element
+
+
 def _apply_change(request, diagram, *, template_context, urls):
     """One POSTed edit of a driver diagram: apply it as a new version, or say why not (nothing saved)."""
     op = request.POST.get("op", "")
@@ -369,37 +397,11 @@ def _apply_change(request, diagram, *, template_context, urls):
                 if element is None:
                     raise ValidationError("That element is no longer in the diagram.")
                 failed_key = (op, element.pk)
-            version = data["version"]
-            if op == "aim":
-                summary = diagram.set_aim(data["aim"], by=request.user, based_on=version)
-            elif op == "add":
-                parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first() if data["parent"] else None
-                failed_key = ("add", data["parent"])
-                summary = diagram.add_element(
-                    data["kind"],
-                    data["text"],
-                    data["description"],
-                    parent,
-                    by=request.user,
-                    based_on=version,
-                )
-                element = diagram.added
-            elif op == "edit":
-                summary = diagram.update_element(
-                    element, data["text"], data["description"], by=request.user, based_on=version
-                )
-            elif op == "move":
-                parent = diagram.elements.filter(pk=data["parent"], removed_at=None).first()
-                summary = diagram.move_element(element, parent, by=request.user, based_on=version)
-            elif op in ("up", "down"):
-                summary = diagram.shift_element(element, -1 if op == "up" else 1, by=request.user, based_on=version)
-            else:
-                summary = diagram.remove_element(element, by=request.user, based_on=version)
-        else:
             if op == "add":
-                failed_key = ("add", _int_or_none(form.data.get("parent")))
-            elif op == "edit":
-                failed_key = ("edit", _int_or_none(form.data.get("element")))
+                failed_key = ("add", data["parent"])
+            summary, element = _run_change(diagram, op, data, element, by=request.user)
+        else:
+            failed_key = _refused_key(op, form)
             raise ValidationError(_first_error(form))
     except DiagramChanged as e:
         diagram.refresh_from_db()

@@ -22,13 +22,35 @@ def test_lock_files_record_no_download_urls():
     lock = json.loads((ROOT / "package-lock.json").read_text())
     for name, package in lock["packages"].items():
         assert "resolved" not in package, name
-    assert "http" not in (ROOT / "requirements.lock").read_text()
+    for name in LOCKS:
+        assert "http" not in (ROOT / name).read_text(), name
+
+
+LOCKS = ("requirements.lock", "requirements-dev.lock")
+TEST_TOOLS = {"pytest", "pytest-django", "pytest-xdist", "playwright", "hypothesis", "ruff"}
+
+
+def _pins(name: str) -> dict[str, str]:
+    lines = [line for line in (ROOT / name).read_text().splitlines() if line and not line.startswith(("#", "-r "))]
+    pins = {}
+    for line in lines:
+        assert "==" in line, f"{name}: {line}"
+        package, version = line.split("==")
+        pins[package.lower().replace("_", "-")] = version
+    return pins
 
 
 def test_every_requirement_is_pinned_exactly():
-    lines = [
-        line for line in (ROOT / "requirements.lock").read_text().splitlines() if line and not line.startswith("#")
-    ]
-    assert lines
-    for line in lines:
-        assert "==" in line, line
+    for name in LOCKS:
+        assert _pins(name), name
+
+
+def test_the_production_image_installs_no_test_tools():
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert TEST_TOOLS & set(runtime) == set()
+    assert TEST_TOOLS <= set(dev)
+    assert set(runtime) & set(dev) == set(), "a package is pinned twice"
+    assert "-r requirements.lock" in (ROOT / "requirements-dev.lock").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install -r requirements.lock" in dockerfile
+    assert "requirements-dev.lock" not in dockerfile

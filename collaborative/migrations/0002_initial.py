@@ -15,133 +15,189 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("collaborative", "0001_initial"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='coachingsession',
-            name='coach',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="coachingsession",
+            name="coach",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='coachingsession',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="coachingsession",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='collaborative',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='collaborative.collaborative'),
+            model_name="enrolment",
+            name="collaborative",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="enrolments", to="collaborative.collaborative"
+            ),
         ),
         migrations.AddField(
-            model_name='enrolment',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='organisations.organisation'),
+            model_name="enrolment",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="enrolments", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='gatetick',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="gatetick",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='gatetick',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="gatetick",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='enrolment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invoices', to='collaborative.enrolment'),
+            model_name="invoice",
+            name="enrolment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="invoices", to="collaborative.enrolment"
+            ),
         ),
         migrations.AddField(
-            model_name='invoice',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="invoice",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='meetingaction',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="meetingaction",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='enrolment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='collaborative.enrolment'),
+            model_name="phase",
+            name="enrolment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="phases", to="collaborative.enrolment"
+            ),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="phase",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='gatetick',
-            name='phase',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ticks', to='collaborative.phase'),
+            model_name="gatetick",
+            name="phase",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="ticks", to="collaborative.phase"
+            ),
         ),
         migrations.AddField(
-            model_name='phaseevent',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="phaseevent",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='phaseevent',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="phaseevent",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='phaseevent',
-            name='phase',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='collaborative.phase'),
+            model_name="phaseevent",
+            name="phase",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="events", to="collaborative.phase"
+            ),
         ),
         migrations.AddField(
-            model_name='teammeeting',
-            name='created_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="teammeeting",
+            name="created_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='teammeeting',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="teammeeting",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='meetingaction',
-            name='meeting',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='collaborative.teammeeting'),
+            model_name="meetingaction",
+            name="meeting",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="actions", to="collaborative.teammeeting"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('collaborative', 'organisation'), name='one_active_enrolment_per_collaborative'),
+            model_name="enrolment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("collaborative", "organisation"),
+                name="one_active_enrolment_per_collaborative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'year'), name='one_invoice_per_year'),
+            model_name="invoice",
+            constraint=models.UniqueConstraint(fields=("enrolment", "year"), name="one_invoice_per_year"),
         ),
         migrations.AddConstraint(
-            model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('gross_pence', django.db.models.expressions.CombinedExpression(models.F('net_pence'), '+', models.F('vat_pence')))), name='gross_is_net_plus_vat'),
+            model_name="invoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "gross_pence",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("net_pence"), "+", models.F("vat_pence")
+                        ),
+                    )
+                ),
+                name="gross_is_net_plus_vat",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.UniqueConstraint(fields=('enrolment', 'number'), name='one_phase_per_number'),
+            model_name="phase",
+            constraint=models.UniqueConstraint(fields=("enrolment", "number"), name="one_phase_per_number"),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_end__gte', models.F('planned_start'))), name='phase_planned_in_order'),
+            model_name="phase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_end__gte", models.F("planned_start"))), name="phase_planned_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.CheckConstraint(condition=models.Q(('actual_end__isnull', True), ('actual_end__gte', models.F('actual_start')), _connector='OR'), name='phase_actual_in_order'),
+            model_name="phase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("actual_end__isnull", True), ("actual_end__gte", models.F("actual_start")), _connector="OR"
+                ),
+                name="phase_actual_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gatetick',
-            constraint=models.UniqueConstraint(fields=('phase', 'key'), name='one_tick_per_gate_item'),
+            model_name="gatetick",
+            constraint=models.UniqueConstraint(fields=("phase", "key"), name="one_tick_per_gate_item"),
         ),
         migrations.RunPython(create_cache_table, migrations.RunPython.noop),
     ]

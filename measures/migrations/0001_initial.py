@@ -7,136 +7,495 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0002_initial'),
-        ('organisations', '0001_initial'),
-        ('qi_projects', '0001_initial'),
+        ("collaborative", "0002_initial"),
+        ("organisations", "0001_initial"),
+        ("qi_projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.', max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('outcome', 'Outcome'), ('process', 'Process'), ('balancing', 'Balancing')], max_length=20, verbose_name='Type')),
-                ('value_type', models.CharField(choices=[('proportion', 'Proportion (numerator over denominator, as a percentage)'), ('rate', 'Rate (numerator per denominator, for example per 100,000)'), ('value', 'A plain value or count, with its unit')], max_length=20, verbose_name='What is recorded')),
-                ('operational_definition', models.TextField(help_text='Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way.')),
-                ('numerator_definition', models.TextField(blank=True, help_text='For a proportion or rate: what is counted.')),
-                ('denominator_definition', models.TextField(blank=True, help_text='For a proportion or rate: out of what.')),
-                ('unit', models.CharField(blank=True, help_text='For a plain value: its unit, for example days or people.', max_length=40)),
-                ('rate_per', models.PositiveIntegerField(blank=True, help_text='For a rate: per how many, for example 100000.', null=True)),
-                ('data_source', models.CharField(help_text='For example the Mental Health Services Data Set.', max_length=200)),
-                ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly')], max_length=20, verbose_name='Collection frequency')),
-                ('improvement', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better'), ('neutral', 'Neither (watch for change)')], max_length=10, verbose_name='Improvement direction')),
-                ('dimension', models.CharField(blank=True, choices=[('ethnicity', 'Ethnicity (NHS ethnic category)'), ('ethnic_group', 'Ethnic group (five upper groups)'), ('imd_decile', 'Deprivation: IMD decile'), ('imd_quintile', 'Deprivation: IMD quintile'), ('core20', 'Deprivation: Core20 (most deprived fifth)'), ('age_band', 'Age band'), ('sex', 'Sex'), ('gender_identity', 'Gender identity'), ('sexual_orientation', 'Sexual orientation'), ('disability', 'Disability'), ('religion', 'Religion or belief'), ('first_language', 'First language'), ('inclusion_health', 'Inclusion-health group')], help_text='The equality dimension whose groups are compared. Leave blank if not broken down.', max_length=30, verbose_name='Broken down by')),
-                ('reference_category', models.CharField(blank=True, help_text='The group the others are compared with, for example White British.', max_length=30, verbose_name='Reference group')),
-                ('baseline', models.DecimalField(blank=True, decimal_places=4, help_text='Where the measure stands now, in the same units as the target. For a proportion, a percentage.', max_digits=14, null=True)),
-                ('target', models.DecimalField(blank=True, decimal_places=4, help_text='The level you aim to reach, in the same units. For a proportion, a percentage.', max_digits=14, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='organisations.organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='qi_projects.improvementproject')),
-                ('tracks', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='measures', to='qi_projects.changetheoryelement', verbose_name='Driver or change idea it tracks')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("outcome", "Outcome"), ("process", "Process"), ("balancing", "Balancing")],
+                        max_length=20,
+                        verbose_name="Type",
+                    ),
+                ),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("proportion", "Proportion (numerator over denominator, as a percentage)"),
+                            ("rate", "Rate (numerator per denominator, for example per 100,000)"),
+                            ("value", "A plain value or count, with its unit"),
+                        ],
+                        max_length=20,
+                        verbose_name="What is recorded",
+                    ),
+                ),
+                (
+                    "operational_definition",
+                    models.TextField(
+                        help_text="Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way."
+                    ),
+                ),
+                (
+                    "numerator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: what is counted."),
+                ),
+                (
+                    "denominator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: out of what."),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="For a plain value: its unit, for example days or people.", max_length=40
+                    ),
+                ),
+                (
+                    "rate_per",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="For a rate: per how many, for example 100000.", null=True
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.CharField(help_text="For example the Mental Health Services Data Set.", max_length=200),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        max_length=20,
+                        verbose_name="Collection frequency",
+                    ),
+                ),
+                (
+                    "improvement",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Higher is better"),
+                            ("decrease", "Lower is better"),
+                            ("neutral", "Neither (watch for change)"),
+                        ],
+                        max_length=10,
+                        verbose_name="Improvement direction",
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ethnicity", "Ethnicity (NHS ethnic category)"),
+                            ("ethnic_group", "Ethnic group (five upper groups)"),
+                            ("imd_decile", "Deprivation: IMD decile"),
+                            ("imd_quintile", "Deprivation: IMD quintile"),
+                            ("core20", "Deprivation: Core20 (most deprived fifth)"),
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("gender_identity", "Gender identity"),
+                            ("sexual_orientation", "Sexual orientation"),
+                            ("disability", "Disability"),
+                            ("religion", "Religion or belief"),
+                            ("first_language", "First language"),
+                            ("inclusion_health", "Inclusion-health group"),
+                        ],
+                        help_text="The equality dimension whose groups are compared. Leave blank if not broken down.",
+                        max_length=30,
+                        verbose_name="Broken down by",
+                    ),
+                ),
+                (
+                    "reference_category",
+                    models.CharField(
+                        blank=True,
+                        help_text="The group the others are compared with, for example White British.",
+                        max_length=30,
+                        verbose_name="Reference group",
+                    ),
+                ),
+                (
+                    "baseline",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Where the measure stands now, in the same units as the target. For a proportion, a percentage.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "target",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The level you aim to reach, in the same units. For a proportion, a percentage.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
+                (
+                    "tracks",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="measures",
+                        to="qi_projects.changetheoryelement",
+                        verbose_name="Driver or change idea it tracks",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'code'],
+                "ordering": ["kind", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ChartSettings',
+            name="ChartSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chart_type', models.CharField(choices=[('auto', 'Chosen from the measure (p for proportions, u for rates, XmR for values)'), ('p', 'p chart (proportions)'), ('u', 'u chart (rates)'), ('xmr', 'XmR chart (individual values)'), ('run', 'Run chart')], default='auto', max_length=10)),
-                ('laney', models.BooleanField(default=False, help_text='For p and u charts with very large denominators.', verbose_name='Laney adjustment')),
-                ('fix_after', models.PositiveSmallIntegerField(blank=True, help_text="Compute each period's limits from its first n points.", null=True, verbose_name='Fix limits after')),
-                ('rebase_on', models.JSONField(blank=True, default=list, help_text='Period starts (YYYY-MM-DD) where a new period with its own mean and limits begins, after a known change.')),
-                ('rules', models.CharField(choices=[('mdc', 'Making Data Count (2023)'), ('mdc-pre2023', 'Making Data Count (before 2023)')], default='mdc', max_length=20)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('measure', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='chart_settings', to='measures.measure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "chart_type",
+                    models.CharField(
+                        choices=[
+                            ("auto", "Chosen from the measure (p for proportions, u for rates, XmR for values)"),
+                            ("p", "p chart (proportions)"),
+                            ("u", "u chart (rates)"),
+                            ("xmr", "XmR chart (individual values)"),
+                            ("run", "Run chart"),
+                        ],
+                        default="auto",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "laney",
+                    models.BooleanField(
+                        default=False,
+                        help_text="For p and u charts with very large denominators.",
+                        verbose_name="Laney adjustment",
+                    ),
+                ),
+                (
+                    "fix_after",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Compute each period's limits from its first n points.",
+                        null=True,
+                        verbose_name="Fix limits after",
+                    ),
+                ),
+                (
+                    "rebase_on",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Period starts (YYYY-MM-DD) where a new period with its own mean and limits begins, after a known change.",
+                    ),
+                ),
+                (
+                    "rules",
+                    models.CharField(
+                        choices=[
+                            ("mdc", "Making Data Count (2023)"),
+                            ("mdc-pre2023", "Making Data Count (before 2023)"),
+                        ],
+                        default="mdc",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chart_settings",
+                        to="measures.measure",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MeasureTemplate',
+            name="MeasureTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.', max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('outcome', 'Outcome'), ('process', 'Process'), ('balancing', 'Balancing')], max_length=20, verbose_name='Type')),
-                ('value_type', models.CharField(choices=[('proportion', 'Proportion (numerator over denominator, as a percentage)'), ('rate', 'Rate (numerator per denominator, for example per 100,000)'), ('value', 'A plain value or count, with its unit')], max_length=20, verbose_name='What is recorded')),
-                ('operational_definition', models.TextField(help_text='Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way.')),
-                ('numerator_definition', models.TextField(blank=True, help_text='For a proportion or rate: what is counted.')),
-                ('denominator_definition', models.TextField(blank=True, help_text='For a proportion or rate: out of what.')),
-                ('unit', models.CharField(blank=True, help_text='For a plain value: its unit, for example days or people.', max_length=40)),
-                ('rate_per', models.PositiveIntegerField(blank=True, help_text='For a rate: per how many, for example 100000.', null=True)),
-                ('data_source', models.CharField(help_text='For example the Mental Health Services Data Set.', max_length=200)),
-                ('frequency', models.CharField(choices=[('weekly', 'Weekly'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly')], max_length=20, verbose_name='Collection frequency')),
-                ('improvement', models.CharField(choices=[('increase', 'Higher is better'), ('decrease', 'Lower is better'), ('neutral', 'Neither (watch for change)')], max_length=10, verbose_name='Improvement direction')),
-                ('dimension', models.CharField(blank=True, choices=[('ethnicity', 'Ethnicity (NHS ethnic category)'), ('ethnic_group', 'Ethnic group (five upper groups)'), ('imd_decile', 'Deprivation: IMD decile'), ('imd_quintile', 'Deprivation: IMD quintile'), ('core20', 'Deprivation: Core20 (most deprived fifth)'), ('age_band', 'Age band'), ('sex', 'Sex'), ('gender_identity', 'Gender identity'), ('sexual_orientation', 'Sexual orientation'), ('disability', 'Disability'), ('religion', 'Religion or belief'), ('first_language', 'First language'), ('inclusion_health', 'Inclusion-health group')], help_text='The equality dimension whose groups are compared. Leave blank if not broken down.', max_length=30, verbose_name='Broken down by')),
-                ('reference_category', models.CharField(blank=True, help_text='The group the others are compared with, for example White British.', max_length=30, verbose_name='Reference group')),
-                ('guidance', models.TextField(blank=True, help_text='Why and how to use this measure.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measure_library', to='collaborative.collaborative')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="A short code used in data files, for example OM1 or PM2. Letters, digits, - and _.",
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("outcome", "Outcome"), ("process", "Process"), ("balancing", "Balancing")],
+                        max_length=20,
+                        verbose_name="Type",
+                    ),
+                ),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("proportion", "Proportion (numerator over denominator, as a percentage)"),
+                            ("rate", "Rate (numerator per denominator, for example per 100,000)"),
+                            ("value", "A plain value or count, with its unit"),
+                        ],
+                        max_length=20,
+                        verbose_name="What is recorded",
+                    ),
+                ),
+                (
+                    "operational_definition",
+                    models.TextField(
+                        help_text="Exactly what is counted, who is included and excluded, and when, so that anyone would count it the same way."
+                    ),
+                ),
+                (
+                    "numerator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: what is counted."),
+                ),
+                (
+                    "denominator_definition",
+                    models.TextField(blank=True, help_text="For a proportion or rate: out of what."),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        blank=True, help_text="For a plain value: its unit, for example days or people.", max_length=40
+                    ),
+                ),
+                (
+                    "rate_per",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="For a rate: per how many, for example 100000.", null=True
+                    ),
+                ),
+                (
+                    "data_source",
+                    models.CharField(help_text="For example the Mental Health Services Data Set.", max_length=200),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("weekly", "Weekly"), ("monthly", "Monthly"), ("quarterly", "Quarterly")],
+                        max_length=20,
+                        verbose_name="Collection frequency",
+                    ),
+                ),
+                (
+                    "improvement",
+                    models.CharField(
+                        choices=[
+                            ("increase", "Higher is better"),
+                            ("decrease", "Lower is better"),
+                            ("neutral", "Neither (watch for change)"),
+                        ],
+                        max_length=10,
+                        verbose_name="Improvement direction",
+                    ),
+                ),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ethnicity", "Ethnicity (NHS ethnic category)"),
+                            ("ethnic_group", "Ethnic group (five upper groups)"),
+                            ("imd_decile", "Deprivation: IMD decile"),
+                            ("imd_quintile", "Deprivation: IMD quintile"),
+                            ("core20", "Deprivation: Core20 (most deprived fifth)"),
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("gender_identity", "Gender identity"),
+                            ("sexual_orientation", "Sexual orientation"),
+                            ("disability", "Disability"),
+                            ("religion", "Religion or belief"),
+                            ("first_language", "First language"),
+                            ("inclusion_health", "Inclusion-health group"),
+                        ],
+                        help_text="The equality dimension whose groups are compared. Leave blank if not broken down.",
+                        max_length=30,
+                        verbose_name="Broken down by",
+                    ),
+                ),
+                (
+                    "reference_category",
+                    models.CharField(
+                        blank=True,
+                        help_text="The group the others are compared with, for example White British.",
+                        max_length=30,
+                        verbose_name="Reference group",
+                    ),
+                ),
+                ("guidance", models.TextField(blank=True, help_text="Why and how to use this measure.")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measure_library",
+                        to="collaborative.collaborative",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='measure',
-            name='library_source',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='measures.measuretemplate'),
+            model_name="measure",
+            name="library_source",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="copies",
+                to="measures.measuretemplate",
+            ),
         ),
         migrations.CreateModel(
-            name='DataPointRevision',
+            name="DataPointRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('stratum', models.CharField(max_length=40)),
-                ('old', models.JSONField(blank=True, null=True)),
-                ('new', models.JSONField(blank=True, null=True)),
-                ('source', models.CharField(max_length=20)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='measures.measure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_start", models.DateField()),
+                ("stratum", models.CharField(max_length=40)),
+                ("old", models.JSONField(blank=True, null=True)),
+                ("new", models.JSONField(blank=True, null=True)),
+                ("source", models.CharField(max_length=20)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="measures.measure"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['measure', 'period_start', 'stratum'], name='measures_da_measure_e1a75d_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["measure", "period_start", "stratum"], name="measures_da_measure_e1a75d_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DataPoint',
+            name="DataPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('stratum', models.CharField(default='all', max_length=40)),
-                ('numerator', models.BigIntegerField(blank=True, null=True)),
-                ('denominator', models.BigIntegerField(blank=True, null=True)),
-                ('value', models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('source', models.CharField(default='grid', max_length=20)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_points', to='measures.measure')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_start", models.DateField()),
+                ("stratum", models.CharField(default="all", max_length=40)),
+                ("numerator", models.BigIntegerField(blank=True, null=True)),
+                ("denominator", models.BigIntegerField(blank=True, null=True)),
+                ("value", models.DecimalField(blank=True, decimal_places=6, max_digits=18, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("source", models.CharField(default="grid", max_length=20)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="data_points", to="measures.measure"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['measure', 'stratum', 'period_start'], name='measures_da_measure_29a727_idx')],
-                'constraints': [models.UniqueConstraint(fields=('measure', 'period_start', 'stratum'), name='one_point_per_period_stratum'), models.CheckConstraint(condition=models.Q(('numerator__isnull', True), ('numerator__gte', 0), _connector='OR'), name='numerator_not_negative'), models.CheckConstraint(condition=models.Q(('denominator__isnull', True), ('denominator__gt', 0), _connector='OR'), name='denominator_positive')],
+                "indexes": [
+                    models.Index(fields=["measure", "stratum", "period_start"], name="measures_da_measure_29a727_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("measure", "period_start", "stratum"), name="one_point_per_period_stratum"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("numerator__isnull", True), ("numerator__gte", 0), _connector="OR"),
+                        name="numerator_not_negative",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("denominator__isnull", True), ("denominator__gt", 0), _connector="OR"),
+                        name="denominator_positive",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='measuretemplate',
-            constraint=models.UniqueConstraint(fields=('collaborative', 'code'), name='unique_library_measure_code'),
+            model_name="measuretemplate",
+            constraint=models.UniqueConstraint(fields=("collaborative", "code"), name="unique_library_measure_code"),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='unique_measure_code'),
+            model_name="measure",
+            constraint=models.UniqueConstraint(fields=("organisation", "code"), name="unique_measure_code"),
         ),
     ]

@@ -7,212 +7,557 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("collaborative", "0001_initial"),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImprovementProject',
+            name="ImprovementProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('aim', models.TextField(help_text='Specific, measurable, achievable, relevant and time-bound: what will improve, for whom, by how much and by when.', verbose_name='SMART aim')),
-                ('target_value', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='Target')),
-                ('target_unit', models.CharField(help_text='For example %, days or people.', max_length=40, verbose_name='Unit of the target')),
-                ('target_date', models.DateField(verbose_name='Target date')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "aim",
+                    models.TextField(
+                        help_text="Specific, measurable, achievable, relevant and time-bound: what will improve, for whom, by how much and by when.",
+                        verbose_name="SMART aim",
+                    ),
+                ),
+                ("target_value", models.DecimalField(decimal_places=2, max_digits=12, verbose_name="Target")),
+                (
+                    "target_unit",
+                    models.CharField(
+                        help_text="For example %, days or people.", max_length=40, verbose_name="Unit of the target"
+                    ),
+                ),
+                ("target_date", models.DateField(verbose_name="Target date")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="organisations.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='FocusPopulation',
+            name="FocusPopulation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='How you describe the group, for example “Young Black men”.', max_length=200)),
-                ('groups', models.JSONField(blank=True, default=list)),
-                ('local_description', models.TextField(blank=True)),
-                ('inequality', models.CharField(choices=[('access', 'Access'), ('experience', 'Experience'), ('outcomes', 'Outcomes')], max_length=20, verbose_name='Type of inequality')),
-                ('evidence', models.TextField(help_text='What shows this group faces the worst inequality: data, voices, reports.')),
-                ('reference_group', models.CharField(max_length=60)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='focus_populations', to='qi_projects.improvementproject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="How you describe the group, for example “Young Black men”.", max_length=200
+                    ),
+                ),
+                ("groups", models.JSONField(blank=True, default=list)),
+                ("local_description", models.TextField(blank=True)),
+                (
+                    "inequality",
+                    models.CharField(
+                        choices=[("access", "Access"), ("experience", "Experience"), ("outcomes", "Outcomes")],
+                        max_length=20,
+                        verbose_name="Type of inequality",
+                    ),
+                ),
+                (
+                    "evidence",
+                    models.TextField(
+                        help_text="What shows this group faces the worst inequality: data, voices, reports."
+                    ),
+                ),
+                ("reference_group", models.CharField(max_length=60)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="focus_populations",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CoproductionEntry',
+            name="CoproductionEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('who', models.CharField(help_text='Roles, not necessarily names: for example “4 service users from the early intervention team, 2 carers, a community partner”.', max_length=300, verbose_name='Who took part')),
-                ('step', models.CharField(choices=[('identify', 'Identify'), ('design', 'Design'), ('deliver', 'Deliver'), ('evaluate', 'Evaluate')], max_length=20, verbose_name='AMHE step')),
-                ('level', models.CharField(choices=[('informed', 'Informed'), ('consulted', 'Consulted'), ('involved', 'Involved'), ('co_designed', 'Co-designed'), ('led', 'Led')], max_length=20, verbose_name='Level of involvement')),
-                ('topic', models.CharField(choices=[('focus_population', 'Choosing the focus population'), ('change_theory', 'The change theory'), ('measurement', 'The measurement strategy'), ('testing', 'Testing changes'), ('other', 'Something else')], max_length=30, verbose_name='What it was about')),
-                ('activity', models.TextField(blank=True, verbose_name='What happened')),
-                ('what_changed', models.TextField(verbose_name='What changed as a result')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='coproduction', to='qi_projects.improvementproject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                (
+                    "who",
+                    models.CharField(
+                        help_text="Roles, not necessarily names: for example “4 service users from the early intervention team, 2 carers, a community partner”.",
+                        max_length=300,
+                        verbose_name="Who took part",
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("identify", "Identify"),
+                            ("design", "Design"),
+                            ("deliver", "Deliver"),
+                            ("evaluate", "Evaluate"),
+                        ],
+                        max_length=20,
+                        verbose_name="AMHE step",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("informed", "Informed"),
+                            ("consulted", "Consulted"),
+                            ("involved", "Involved"),
+                            ("co_designed", "Co-designed"),
+                            ("led", "Led"),
+                        ],
+                        max_length=20,
+                        verbose_name="Level of involvement",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("focus_population", "Choosing the focus population"),
+                            ("change_theory", "The change theory"),
+                            ("measurement", "The measurement strategy"),
+                            ("testing", "Testing changes"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=30,
+                        verbose_name="What it was about",
+                    ),
+                ),
+                ("activity", models.TextField(blank=True, verbose_name="What happened")),
+                ("what_changed", models.TextField(verbose_name="What changed as a result")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="coproduction",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'coproduction entries',
-                'ordering': ['-date', '-pk'],
+                "verbose_name_plural": "coproduction entries",
+                "ordering": ["-date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PopulationProfile',
+            name="PopulationProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('dimension', models.CharField(choices=[('ethnicity', 'Ethnicity (NHS ethnic category)'), ('ethnic_group', 'Ethnic group (five upper groups)'), ('imd_decile', 'Deprivation: IMD decile'), ('imd_quintile', 'Deprivation: IMD quintile'), ('core20', 'Deprivation: Core20 (most deprived fifth)'), ('age_band', 'Age band'), ('sex', 'Sex'), ('gender_identity', 'Gender identity'), ('sexual_orientation', 'Sexual orientation'), ('disability', 'Disability'), ('religion', 'Religion or belief'), ('first_language', 'First language'), ('inclusion_health', 'Inclusion-health group')], max_length=30)),
-                ('population_source', models.CharField(max_length=200, verbose_name='Source of the population figures')),
-                ('population_year', models.PositiveSmallIntegerField(verbose_name='Year of the population figures')),
-                ('compared', models.CharField(choices=[('caseload', 'Caseload'), ('referrals', 'Referrals'), ('detentions', 'Detentions under the Mental Health Act'), ('outcomes', 'People with a recorded outcome')], max_length=20, verbose_name='Compared with')),
-                ('caseload_source', models.CharField(max_length=200, verbose_name='Source of the service figures')),
-                ('caseload_year', models.PositiveSmallIntegerField(verbose_name='Year of the service figures')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='profiles', to='qi_projects.improvementproject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("ethnicity", "Ethnicity (NHS ethnic category)"),
+                            ("ethnic_group", "Ethnic group (five upper groups)"),
+                            ("imd_decile", "Deprivation: IMD decile"),
+                            ("imd_quintile", "Deprivation: IMD quintile"),
+                            ("core20", "Deprivation: Core20 (most deprived fifth)"),
+                            ("age_band", "Age band"),
+                            ("sex", "Sex"),
+                            ("gender_identity", "Gender identity"),
+                            ("sexual_orientation", "Sexual orientation"),
+                            ("disability", "Disability"),
+                            ("religion", "Religion or belief"),
+                            ("first_language", "First language"),
+                            ("inclusion_health", "Inclusion-health group"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "population_source",
+                    models.CharField(max_length=200, verbose_name="Source of the population figures"),
+                ),
+                ("population_year", models.PositiveSmallIntegerField(verbose_name="Year of the population figures")),
+                (
+                    "compared",
+                    models.CharField(
+                        choices=[
+                            ("caseload", "Caseload"),
+                            ("referrals", "Referrals"),
+                            ("detentions", "Detentions under the Mental Health Act"),
+                            ("outcomes", "People with a recorded outcome"),
+                        ],
+                        max_length=20,
+                        verbose_name="Compared with",
+                    ),
+                ),
+                ("caseload_source", models.CharField(max_length=200, verbose_name="Source of the service figures")),
+                ("caseload_year", models.PositiveSmallIntegerField(verbose_name="Year of the service figures")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profiles",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeChangeTheory',
+            name="ProgrammeChangeTheory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('aim', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('collaborative', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='change_theory', to='collaborative.collaborative')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("aim", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "collaborative",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="change_theory",
+                        to="collaborative.collaborative",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'programme change theories',
+                "verbose_name_plural": "programme change theories",
             },
         ),
         migrations.CreateModel(
-            name='ChangeTheory',
+            name="ChangeTheory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('aim', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='change_theory', to='qi_projects.improvementproject')),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='qi_projects.programmechangetheory')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("aim", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="change_theory",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="copies",
+                        to="qi_projects.programmechangetheory",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'change theories',
+                "verbose_name_plural": "change theories",
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeElement',
+            name="ProgrammeElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('primary', 'Primary driver'), ('secondary', 'Secondary driver'), ('change_idea', 'Change idea')], max_length=20)),
-                ('text', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('diagram', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elements', to='qi_projects.programmechangetheory')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='qi_projects.programmeelement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary driver"),
+                            ("secondary", "Secondary driver"),
+                            ("change_idea", "Change idea"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "diagram",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elements",
+                        to="qi_projects.programmechangetheory",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="qi_projects.programmeelement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'abstract': False,
+                "ordering": ["position", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ChangeTheoryVersion',
+            name="ChangeTheoryVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('summary', models.CharField(max_length=300)),
-                ('snapshot', models.JSONField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('diagram', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='qi_projects.changetheory')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("summary", models.CharField(max_length=300)),
+                ("snapshot", models.JSONField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "diagram",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="qi_projects.changetheory",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('diagram', 'number'), name='unique_change_theory_version')],
+                "ordering": ["-number"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(fields=("diagram", "number"), name="unique_change_theory_version")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProfileRow',
+            name="ProfileRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(max_length=30)),
-                ('population', models.PositiveIntegerField()),
-                ('caseload', models.PositiveIntegerField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('profile', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='qi_projects.populationprofile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("category", models.CharField(max_length=30)),
+                ("population", models.PositiveIntegerField()),
+                ("caseload", models.PositiveIntegerField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "profile",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="qi_projects.populationprofile",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('profile', 'category'), name='unique_profile_category')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("profile", "category"), name="unique_profile_category")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProgrammeChangeTheoryVersion',
+            name="ProgrammeChangeTheoryVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('summary', models.CharField(max_length=300)),
-                ('snapshot', models.JSONField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('diagram', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='qi_projects.programmechangetheory')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("summary", models.CharField(max_length=300)),
+                ("snapshot", models.JSONField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "diagram",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="qi_projects.programmechangetheory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('diagram', 'number'), name='unique_programme_theory_version')],
+                "ordering": ["-number"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(fields=("diagram", "number"), name="unique_programme_theory_version")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChangeTheoryElement',
+            name="ChangeTheoryElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('primary', 'Primary driver'), ('secondary', 'Secondary driver'), ('change_idea', 'Change idea')], max_length=20)),
-                ('text', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('adapted', models.BooleanField(default=False)),
-                ('stage', models.CharField(choices=[('idea', 'Idea'), ('testing', 'Testing'), ('adopted', 'Adopted'), ('spreading', 'Spreading'), ('sustained', 'Sustained'), ('abandoned', 'Abandoned')], default='idea', max_length=20)),
-                ('stage_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('spreading_to', models.TextField(blank=True, help_text='The teams or sites the change is spreading to, one a line.')),
-                ('spread_target', models.CharField(blank=True, help_text='For example “all 6 community teams by March 2027”.', max_length=200)),
-                ('diagram', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elements', to='qi_projects.changetheory')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='qi_projects.changetheoryelement')),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='copies', to='qi_projects.programmeelement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("primary", "Primary driver"),
+                            ("secondary", "Secondary driver"),
+                            ("change_idea", "Change idea"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                ("adapted", models.BooleanField(default=False)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("testing", "Testing"),
+                            ("adopted", "Adopted"),
+                            ("spreading", "Spreading"),
+                            ("sustained", "Sustained"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        default="idea",
+                        max_length=20,
+                    ),
+                ),
+                ("stage_changed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "spreading_to",
+                    models.TextField(
+                        blank=True, help_text="The teams or sites the change is spreading to, one a line."
+                    ),
+                ),
+                (
+                    "spread_target",
+                    models.CharField(
+                        blank=True, help_text="For example “all 6 community teams by March 2027”.", max_length=200
+                    ),
+                ),
+                (
+                    "diagram",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elements",
+                        to="qi_projects.changetheory",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="qi_projects.changetheoryelement",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="copies",
+                        to="qi_projects.programmeelement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['source', 'organisation'], name='qi_projects_source__400b03_idx')],
+                "ordering": ["position", "pk"],
+                "abstract": False,
+                "indexes": [models.Index(fields=["source", "organisation"], name="qi_projects_source__400b03_idx")],
             },
         ),
     ]

@@ -75,11 +75,9 @@ class ChangeIdeaMove(models.Model):
     def __str__(self) -> str:
         return f"{self.change_idea_id}: {self.from_stage} → {self.to_stage}"
 
-    @classmethod
-    def record(
-        cls, idea, stage: str, *, by, evidence: str, cycles=(), measures=(), spreading_to="", spread_target="", at=None
-    ) -> ChangeIdeaMove:
-        """Move `idea` to `stage`, recording who, when and the evidence. ValidationError when not allowed."""
+    @staticmethod
+    def check_stage_move(idea, stage: str) -> None:
+        """Refuse a move the lifecycle does not allow (STAGE_MOVES)."""
         if idea.kind != Kind.CHANGE_IDEA:
             raise ValidationError("Only a change idea has a lifecycle.")
         if stage not in Stage.values:
@@ -92,28 +90,36 @@ class ChangeIdeaMove(models.Model):
                 f"A change idea at the {Stage(idea.stage).label.lower()} stage can move to: {allowed}; "
                 f"not straight to {Stage(stage).label.lower()}."
             )
-        evidence = (evidence or "").strip()
+
+    @staticmethod
+    def evidence_problems(idea, stage, evidence, cycles, spreading_to, spread_target) -> dict[str, list[str]]:
+        """What is missing from the evidence for a move, by field."""
         errors: dict[str, list[str]] = {}
         if not evidence:
-            errors.setdefault("evidence", []).append(
-                "Say what justified this move: what the cycles showed, which measures moved."
-            )
-        cycles = list(cycles)
+            errors["evidence"] = ["Say what justified this move: what the cycles showed, which measures moved."]
         if any(c.change_idea_id != idea.pk for c in cycles):
             errors.setdefault("cycles", []).append("Choose cycles of this change idea only.")
         if stage == Stage.ADOPTED and not any(c.status == PdsaCycle.Status.COMPLETED for c in cycles):
             errors.setdefault("cycles", []).append(
                 "Adopting a change needs at least one completed PDSA cycle as evidence: choose it."
             )
+        if stage == Stage.SPREADING and not spreading_to:
+            errors["spreading_to"] = ["Name the teams or sites the change is spreading to."]
+        if stage == Stage.SPREADING and not spread_target:
+            errors["spread_target"] = ["Give the spread target, for example all 6 teams by March."]
+        return errors
+
+    @classmethod
+    def record(
+        cls, idea, stage: str, *, by, evidence: str, cycles=(), measures=(), spreading_to="", spread_target="", at=None
+    ) -> ChangeIdeaMove:
+        """Move `idea` to `stage`, recording who, when and the evidence. ValidationError when not allowed."""
+        cls.check_stage_move(idea, stage)
+        evidence = (evidence or "").strip()
+        cycles = list(cycles)
         spreading_to = (spreading_to or "").strip()
         spread_target = (spread_target or "").strip()
-        if stage == Stage.SPREADING:
-            if not spreading_to:
-                errors.setdefault("spreading_to", []).append("Name the teams or sites the change is spreading to.")
-            if not spread_target:
-                errors.setdefault("spread_target", []).append(
-                    "Give the spread target, for example all 6 teams by March."
-                )
+        errors = cls.evidence_problems(idea, stage, evidence, cycles, spreading_to, spread_target)
         if errors:
             raise ValidationError(errors)
         at = at or timezone.now()

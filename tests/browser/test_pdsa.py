@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from qi_projects.pdsa.models import PdsaCycle, PdsaDraft
-from qi_projects.tests import pdsa_factories
+from qi_projects.pdsa.tests import factories as pdsa_factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

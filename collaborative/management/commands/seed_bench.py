@@ -49,6 +49,26 @@ class Command(BaseCommand):
         self.stdout.write(f"Bench data ready: {orgs} organisations, {months} months ({created} new data points).")
 
 
+def _staff(collaborative, n_orgs: int, person) -> tuple:
+    """The national team member, the evaluator and one coach per 20 organisations, all with the demo TOTP."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    national = person("national@bench.example")
+    ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=national, role=Role.NATIONAL)
+    evaluator = person("evaluator@bench.example")
+    ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=evaluator, role=Role.EVALUATOR)
+    coaches = []
+    for c in range((n_orgs + ORGS_PER_COACH - 1) // ORGS_PER_COACH):
+        coach = person(f"coach{c + 1}@bench.example")
+        ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=coach, role=Role.COACH)
+        coaches.append(coach)
+    for staff in [national, evaluator, *coaches]:
+        if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(staff, DEMO_TOTP_SECRET)
+    return national, coaches
+
+
 def seed_bench(n_orgs: int, months: int, seed: int) -> int:
     rng = random.Random(seed)
     User = get_user_model()
@@ -62,19 +82,7 @@ def seed_bench(n_orgs: int, months: int, seed: int) -> int:
         user, made = User.objects.get_or_create(email=email, defaults={"password": password})
         return user
 
-    national = person("national@bench.example")
-    ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=national, role=Role.NATIONAL)
-    coaches = []
-    for c in range((n_orgs + ORGS_PER_COACH - 1) // ORGS_PER_COACH):
-        coach = person(f"coach{c + 1}@bench.example")
-        ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=coach, role=Role.COACH)
-        coaches.append(coach)
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    for staff in [national, *coaches]:
-        if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(staff, DEMO_TOTP_SECRET)
+    national, coaches = _staff(collaborative, n_orgs, person)
 
     created = 0
     axis = P.series("monthly", first, P.step("monthly", first, months - 1))

@@ -8,153 +8,388 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('measures', '0001_initial'),
-        ('organisations', '0001_initial'),
-        ('qi_projects', '0001_initial'),
+        ("measures", "0001_initial"),
+        ("organisations", "0001_initial"),
+        ("qi_projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PdsaCycle',
+            name="PdsaCycle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text="The cycle's place in its change idea's ramp: 1, 2, 3...")),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('doing', 'Doing'), ('studying', 'Studying'), ('completed', 'Completed')], default='planned', max_length=20)),
-                ('objective', models.CharField(help_text='What this cycle tests, in one sentence.', max_length=300)),
-                ('questions', models.TextField(blank=True, help_text='What you want to find out.', verbose_name='Questions')),
-                ('prediction', models.TextField(help_text='What you expect to happen, stated before the test. It cannot be changed once Do starts.')),
-                ('who', models.CharField(blank=True, max_length=300, verbose_name='Who')),
-                ('where', models.CharField(blank=True, max_length=300, verbose_name='Where')),
-                ('planned_start', models.DateField(verbose_name='Planned start')),
-                ('planned_end', models.DateField(verbose_name='Planned end')),
-                ('data_collection', models.TextField(blank=True, help_text='What data you will collect, how.', verbose_name='Data to collect')),
-                ('what_was_done', models.TextField(blank=True, verbose_name='What was done')),
-                ('what_happened', models.TextField(blank=True, verbose_name='What happened')),
-                ('problems', models.TextField(blank=True, verbose_name='Problems and unexpected observations')),
-                ('actual_start', models.DateField(blank=True, null=True, verbose_name='Actual start')),
-                ('actual_end', models.DateField(blank=True, null=True, verbose_name='Actual end')),
-                ('results', models.TextField(blank=True, verbose_name='Results compared with the prediction')),
-                ('learning', models.TextField(blank=True, verbose_name='What we learned')),
-                ('decision', models.CharField(blank=True, choices=[('adopt', 'Adopt'), ('adapt', 'Adapt'), ('abandon', 'Abandon')], max_length=10)),
-                ('next_step', models.TextField(blank=True, verbose_name='Next step')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('change_idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pdsa_cycles', to='qi_projects.changetheoryelement')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('measures', models.ManyToManyField(blank=True, related_name='pdsa_cycles', to='measures.measure')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('previous', models.ForeignKey(blank=True, help_text='The cycle this one follows on from in the ramp.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='next_cycles', to='pdsa.pdsacycle')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pdsa_cycles', to='qi_projects.improvementproject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.PositiveIntegerField(help_text="The cycle's place in its change idea's ramp: 1, 2, 3..."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("doing", "Doing"),
+                            ("studying", "Studying"),
+                            ("completed", "Completed"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("objective", models.CharField(help_text="What this cycle tests, in one sentence.", max_length=300)),
+                (
+                    "questions",
+                    models.TextField(blank=True, help_text="What you want to find out.", verbose_name="Questions"),
+                ),
+                (
+                    "prediction",
+                    models.TextField(
+                        help_text="What you expect to happen, stated before the test. It cannot be changed once Do starts."
+                    ),
+                ),
+                ("who", models.CharField(blank=True, max_length=300, verbose_name="Who")),
+                ("where", models.CharField(blank=True, max_length=300, verbose_name="Where")),
+                ("planned_start", models.DateField(verbose_name="Planned start")),
+                ("planned_end", models.DateField(verbose_name="Planned end")),
+                (
+                    "data_collection",
+                    models.TextField(
+                        blank=True, help_text="What data you will collect, how.", verbose_name="Data to collect"
+                    ),
+                ),
+                ("what_was_done", models.TextField(blank=True, verbose_name="What was done")),
+                ("what_happened", models.TextField(blank=True, verbose_name="What happened")),
+                ("problems", models.TextField(blank=True, verbose_name="Problems and unexpected observations")),
+                ("actual_start", models.DateField(blank=True, null=True, verbose_name="Actual start")),
+                ("actual_end", models.DateField(blank=True, null=True, verbose_name="Actual end")),
+                ("results", models.TextField(blank=True, verbose_name="Results compared with the prediction")),
+                ("learning", models.TextField(blank=True, verbose_name="What we learned")),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("adopt", "Adopt"), ("adapt", "Adapt"), ("abandon", "Abandon")],
+                        max_length=10,
+                    ),
+                ),
+                ("next_step", models.TextField(blank=True, verbose_name="Next step")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "change_idea",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pdsa_cycles",
+                        to="qi_projects.changetheoryelement",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("measures", models.ManyToManyField(blank=True, related_name="pdsa_cycles", to="measures.measure")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The cycle this one follows on from in the ramp.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="next_cycles",
+                        to="pdsa.pdsacycle",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pdsa_cycles",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['change_idea', 'number'],
+                "ordering": ["change_idea", "number"],
             },
         ),
         migrations.CreateModel(
-            name='PdsaAttachment',
+            name="PdsaAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, upload_to=qi_projects.pdsa.models.pdsa_upload_to)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=20)),
-                ('size', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('cycle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='pdsa.pdsacycle')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(max_length=300, upload_to=qi_projects.pdsa.models.pdsa_upload_to)),
+                ("name", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=20)),
+                ("size", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="attachments", to="pdsa.pdsacycle"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['uploaded_at', 'pk'],
+                "ordering": ["uploaded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='Comment')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('change_idea', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='qi_projects.changetheoryelement')),
-                ('change_theory', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='qi_projects.changetheory')),
-                ('measure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='measures.measure')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('cycle', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='pdsa.pdsacycle')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField(verbose_name="Comment")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "change_idea",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="qi_projects.changetheoryelement",
+                    ),
+                ),
+                (
+                    "change_theory",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="qi_projects.changetheory",
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="measures.measure",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "cycle",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="pdsa.pdsacycle",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ChangeIdeaMove',
+            name="ChangeIdeaMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_stage', models.CharField(choices=[('idea', 'Idea'), ('testing', 'Testing'), ('adopted', 'Adopted'), ('spreading', 'Spreading'), ('sustained', 'Sustained'), ('abandoned', 'Abandoned')], max_length=20)),
-                ('to_stage', models.CharField(choices=[('idea', 'Idea'), ('testing', 'Testing'), ('adopted', 'Adopted'), ('spreading', 'Spreading'), ('sustained', 'Sustained'), ('abandoned', 'Abandoned')], max_length=20)),
-                ('evidence', models.TextField()),
-                ('spreading_to', models.TextField(blank=True)),
-                ('spread_target', models.CharField(blank=True, max_length=200)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('change_idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='qi_projects.changetheoryelement')),
-                ('measures', models.ManyToManyField(blank=True, related_name='+', to='measures.measure')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('cycles', models.ManyToManyField(blank=True, related_name='+', to='pdsa.pdsacycle')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_stage",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("testing", "Testing"),
+                            ("adopted", "Adopted"),
+                            ("spreading", "Spreading"),
+                            ("sustained", "Sustained"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.CharField(
+                        choices=[
+                            ("idea", "Idea"),
+                            ("testing", "Testing"),
+                            ("adopted", "Adopted"),
+                            ("spreading", "Spreading"),
+                            ("sustained", "Sustained"),
+                            ("abandoned", "Abandoned"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("evidence", models.TextField()),
+                ("spreading_to", models.TextField(blank=True)),
+                ("spread_target", models.CharField(blank=True, max_length=200)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "change_idea",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moves",
+                        to="qi_projects.changetheoryelement",
+                    ),
+                ),
+                ("measures", models.ManyToManyField(blank=True, related_name="+", to="measures.measure")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                ("cycles", models.ManyToManyField(blank=True, related_name="+", to="pdsa.pdsacycle")),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PdsaDraft',
+            name="PdsaDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=60)),
-                ('data', models.JSONField(default=dict)),
-                ('saved_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=60)),
+                ("data", models.JSONField(default=dict)),
+                ("saved_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProgressScore',
+            name="ProgressScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=2)),
-                ('suggested', models.DecimalField(decimal_places=1, help_text='The suggestion at the time, to tell when it has moved on.', max_digits=2)),
-                ('reason', models.TextField()),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress_scores', to='qi_projects.improvementproject')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.DecimalField(decimal_places=1, max_digits=2)),
+                (
+                    "suggested",
+                    models.DecimalField(
+                        decimal_places=1,
+                        help_text="The suggestion at the time, to tell when it has moved on.",
+                        max_digits=2,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress_scores",
+                        to="qi_projects.improvementproject",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='pdsacycle',
-            index=models.Index(fields=['organisation', 'status'], name='pdsa_pdsacy_organis_84f7e4_idx'),
+            model_name="pdsacycle",
+            index=models.Index(fields=["organisation", "status"], name="pdsa_pdsacy_organis_84f7e4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='pdsacycle',
-            constraint=models.UniqueConstraint(fields=('change_idea', 'number'), name='unique_cycle_number_per_idea'),
+            model_name="pdsacycle",
+            constraint=models.UniqueConstraint(fields=("change_idea", "number"), name="unique_cycle_number_per_idea"),
         ),
         migrations.AddConstraint(
-            model_name='pdsacycle',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_end__gte', models.F('planned_start'))), name='pdsa_planned_in_order', violation_error_message='The planned end must be on or after the planned start.'),
+            model_name="pdsacycle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_end__gte", models.F("planned_start"))),
+                name="pdsa_planned_in_order",
+                violation_error_message="The planned end must be on or after the planned start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pdsacycle',
-            constraint=models.CheckConstraint(condition=models.Q(('actual_end__isnull', True), ('actual_end__gte', models.F('actual_start')), _connector='OR'), name='pdsa_actual_in_order', violation_error_message='The actual end must be on or after the actual start.'),
+            model_name="pdsacycle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("actual_end__isnull", True), ("actual_end__gte", models.F("actual_start")), _connector="OR"
+                ),
+                name="pdsa_actual_in_order",
+                violation_error_message="The actual end must be on or after the actual start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pdsadraft',
-            constraint=models.UniqueConstraint(fields=('organisation', 'user', 'key'), name='one_draft_per_form'),
+            model_name="pdsadraft",
+            constraint=models.UniqueConstraint(fields=("organisation", "user", "key"), name="one_draft_per_form"),
         ),
     ]
