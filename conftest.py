@@ -136,6 +136,16 @@ def _playwright():
         browser.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_shared_cache(django_db_setup, django_db_blocker):
+    """Start from an empty shared cache: keys left in Redis by an earlier run (an idempotency
+    claim, a login rate limit) would otherwise change what these tests see. Not under xdist,
+    where another worker may already be using the cache."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
 @pytest.fixture
 def page(_playwright, live_server, transactional_db):
     cache.clear()

@@ -1,6 +1,6 @@
 """Importing measure data from CSV or XLSX: read, check every row, then all or nothing.
 
-The file format is DESIGN.md section 6: a header row
+The file format is docs/architecture.md section 4: a header row
 `measure_code,period_start,stratum,numerator,denominator,value` and one row
 per data point. Reading and checking (`read_rows`, `check_rows`) touch no
 database; `apply` writes the whole file in one transaction, or nothing.

@@ -2,7 +2,7 @@
 
 Views (through the middleware and `requires`), templates (through the `can`
 template filter) and Celery tasks ask this module; nothing else decides.
-The table it implements is DESIGN.md section 5.
+The table it implements is in docs/architecture.md section 3.
 """
 
 from dataclasses import dataclass, field

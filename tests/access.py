@@ -1,6 +1,6 @@
 """The vocabulary of the access matrix, shared by every app's `tests/access.py`.
 
-Each app lists its pages with the roles DESIGN.md section 5 gives them; the
+Each app lists its pages with the roles docs/architecture.md section 3 gives them; the
 matrix in tests/test_access_matrix.py walks every URL in the URL conf for every
 role, in the role's own organisation (A) and in another (B).
 """

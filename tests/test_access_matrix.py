@@ -1,4 +1,4 @@
-"""Every URL, every role, own and other organisation: 200/302, 403 or 404 as DESIGN.md section 5 says.
+"""Every URL, every role, own and other organisation: 200/302, 403 or 404 as docs/architecture.md section 3 says.
 
 The expectations are written out by hand in each app's `tests/access.py`,
 independently of organisations/access.py, so that a change to the policy that

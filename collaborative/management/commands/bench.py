@@ -1,4 +1,4 @@
-"""`make bench`: the budgets of DESIGN.md section 7, measured and printed as a table."""
+"""`make bench`: the budgets of docs/architecture.md section 5, measured and printed as a table."""
 
 import io
 import statistics

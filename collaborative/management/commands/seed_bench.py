@@ -1,4 +1,4 @@
-"""Deterministic synthetic load for `make bench` (DESIGN.md section 7)."""
+"""Deterministic synthetic load for `make bench` (docs/architecture.md section 5)."""
 
 import random
 from datetime import date, timedelta
