@@ -120,6 +120,7 @@ def seed() -> dict:
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
         seed_programme(collaborative, organisations, leads, national, coaches)
         qi_demo.seed(collaborative, organisations)
+        measures_demo.seed_definitions(collaborative, organisations)
         pdsa_demo.seed(collaborative, organisations)
         measures_demo.seed(organisations)
     return {"collaborative": collaborative, "organisations": organisations}

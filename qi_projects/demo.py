@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from collaborative.models import Enrolment
-from measures.models import Measure, MeasureTemplate
 from organisations.models import Membership, ProgrammeRole, Role
 
 from .models import (
@@ -73,130 +72,6 @@ PROGRAMME_DRIVERS = [
                 ["Culturally informed training co-delivered by people with lived experience"],
             ),
         ],
-    ),
-]
-
-LIBRARY = [
-    dict(
-        code="EIP2W",
-        name="Started early intervention treatment within 2 weeks of referral",
-        kind="outcome",
-        value_type="proportion",
-        operational_definition="People referred with a first episode of psychosis who started a NICE-recommended "
-        "care package within 14 days of referral, by month of referral.",
-        numerator_definition="Referrals in the month with treatment started within 14 days",
-        denominator_definition="Referrals to early intervention accepted in the month",
-        data_source="Mental Health Services Data Set (MHSDS)",
-        frequency="monthly",
-        improvement="increase",
-        dimension="ethnicity",
-        reference_category="A",
-        guidance="The NHS access standard is 60%; break it down by ethnicity to see the gap.",
-    ),
-    dict(
-        code="MHADET",
-        name="Detentions under the Mental Health Act per 100,000 adults",
-        kind="outcome",
-        value_type="rate",
-        rate_per=100000,
-        operational_definition="New detentions under sections 2, 3, 4, 135 and 136 of adults resident in the area.",
-        numerator_definition="Detentions starting in the quarter",
-        denominator_definition="Adult resident population (ONS mid-year estimate)",
-        data_source="MHSDS and ONS population estimates",
-        frequency="quarterly",
-        improvement="decrease",
-        dimension="ethnicity",
-        reference_category="A",
-        guidance="Black people are detained at over three times the rate of White people nationally.",
-    ),
-    dict(
-        code="REFRATE",
-        name="Referrals per 100,000 population",
-        kind="outcome",
-        value_type="rate",
-        rate_per=100000,
-        operational_definition="Referrals received for residents of the area, per 100,000 residents.",
-        numerator_definition="Referrals received in the month",
-        denominator_definition="Resident population",
-        data_source="Local patient record and ONS population estimates",
-        frequency="monthly",
-        improvement="increase",
-        dimension="imd_quintile",
-        reference_category="5",
-    ),
-    dict(
-        code="DNA1",
-        name="Missed first appointments",
-        kind="process",
-        value_type="proportion",
-        operational_definition="First appointments offered in the month that the person did not attend, "
-        "without cancelling in advance.",
-        numerator_definition="First appointments not attended",
-        denominator_definition="First appointments offered",
-        data_source="Local patient record",
-        frequency="monthly",
-        improvement="decrease",
-        dimension="ethnicity",
-        reference_category="A",
-    ),
-    dict(
-        code="ETHREC",
-        name="Ethnicity recorded with a valid code",
-        kind="process",
-        value_type="proportion",
-        operational_definition="People on the caseload at the end of the month with an ethnic category other "
-        "than Z (not stated) or 99 (not known).",
-        numerator_definition="Caseload with a valid ethnic category",
-        denominator_definition="Caseload at the end of the month",
-        data_source="MHSDS",
-        frequency="monthly",
-        improvement="increase",
-    ),
-    dict(
-        code="LISTEN",
-        name="Felt listened to and understood",
-        kind="outcome",
-        value_type="proportion",
-        operational_definition="Feedback responses answering 'always' or 'mostly' to 'Did you feel listened to "
-        "and understood?'.",
-        numerator_definition="Responses 'always' or 'mostly'",
-        denominator_definition="All responses to the question",
-        data_source="Local experience survey",
-        frequency="quarterly",
-        improvement="increase",
-        dimension="ethnicity",
-        reference_category="A",
-    ),
-    dict(
-        code="RECOV",
-        name="Reliable recovery in talking therapies",
-        kind="outcome",
-        value_type="proportion",
-        operational_definition="Courses of treatment ending in the month with reliable improvement and moving "
-        "to recovery, of those that ended above caseness.",
-        numerator_definition="Finished courses with reliable recovery",
-        denominator_definition="Finished courses that started above caseness",
-        data_source="NHS Talking Therapies data set",
-        frequency="monthly",
-        improvement="increase",
-        dimension="imd_quintile",
-        reference_category="5",
-    ),
-    dict(
-        code="RESTR",
-        name="Restrictive interventions per 1,000 occupied bed days",
-        kind="balancing",
-        value_type="rate",
-        rate_per=1000,
-        operational_definition="Physical, chemical and mechanical restraint and seclusion episodes on inpatient "
-        "wards, per 1,000 occupied bed days.",
-        numerator_definition="Restrictive intervention episodes",
-        denominator_definition="Occupied bed days",
-        data_source="MHSDS",
-        frequency="monthly",
-        improvement="decrease",
-        dimension="ethnicity",
-        reference_category="A",
     ),
 ]
 
@@ -794,8 +669,6 @@ def seed_programme(collaborative, national) -> ProgrammeChangeTheory:
                 theory.add_element(Kind.CHANGE_IDEA, idea, "", s, by=national, based_on=theory.version)
     theory.versions.update(created_at=_at(start))
     theory.elements.update(created_at=_at(start))
-    for template in LIBRARY:
-        MeasureTemplate.objects.get_or_create(collaborative=collaborative, code=template["code"], defaults=template)
     return theory
 
 
@@ -875,31 +748,6 @@ def seed_organisation(organisation, plan: dict, programme: ProgrammeChangeTheory
     ChangeTheory.objects.filter(pk=theory.pk).update(
         updated_at=_at(day, 14), created_at=_at(start + timedelta(days=45))
     )
-
-    library = {t.code: t for t in MeasureTemplate.objects.filter(collaborative=programme.collaborative)}
-    for code, baseline, target in plan["measures"]:
-        template = library[code]
-        Measure.objects.create(
-            organisation=organisation,
-            project=project,
-            library_source=template,
-            baseline=Decimal(baseline),
-            target=Decimal(target),
-            created_at=_at(start + timedelta(days=80)),
-            **template.as_initial(),
-        )
-    for fields in plan["local_measures"]:
-        fields = dict(fields)
-        tracks = fields.pop("tracks", None)
-        Measure.objects.create(
-            organisation=organisation,
-            project=project,
-            tracks=find(tracks) if tracks else None,
-            baseline=Decimal(fields.pop("baseline")),
-            target=Decimal(fields.pop("target")),
-            created_at=_at(start + timedelta(days=80)),
-            **fields,
-        )
 
     today = timezone.localdate()
     for days, who, step, level, topic, activity, changed in plan["coproduction"]:
