@@ -33,6 +33,7 @@ ORGANISATION_ACTIONS: dict[str, set[str]] = {
         Role.LIVED_EXPERIENCE,
     },
     "invite_team": {Role.NATIONAL, Role.LEAD},
+    "manage_team": {Role.NATIONAL, Role.LEAD},  # change a member's role, take them off the team
     "manage_tokens": {Role.NATIONAL, Role.LEAD},
     "sign_off_gate": {Role.NATIONAL, Role.COACH},
     "manage_enrolment": {Role.NATIONAL},
@@ -51,6 +52,7 @@ PROGRAMME_ACTIONS: dict[str, set[str]] = {
     "send_newsletters": {Role.NATIONAL},
     "invite_programme": {Role.NATIONAL},
     "view_audit": {Role.NATIONAL},
+    "manage_accounts": {Role.NATIONAL},  # close the account of someone who has left
     "view_portfolio": {Role.COACH, Role.EXPERT},
     "view_evaluation": {Role.NATIONAL, Role.EVALUATOR},
     "export_suppressed": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR},
@@ -89,7 +91,8 @@ ANONYMOUS = Principal(user_id=None)
 
 
 def principal(user) -> Principal:
-    if user is None or not user.is_authenticated:
+    # A closed account may do nothing, wherever it still appears (an API token, a stale object).
+    if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_amhe_principal", None)
     if cached is not None:

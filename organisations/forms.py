@@ -125,3 +125,11 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label="What will use this token?", max_length=100, help_text="For example: Data warehouse nightly load."
     )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="New role", widget=forms.RadioSelect)
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]

@@ -4,19 +4,29 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
 from . import access
+from . import team as membership_changes
 from .adapters import SESSION_KEY
 from .audit import record
-from .forms import LEAD_MAY_INVITE, ApiTokenForm, AuditFilterForm, InvitationForm, ProgrammeInvitationForm
+from .forms import (
+    LEAD_MAY_INVITE,
+    ApiTokenForm,
+    AuditFilterForm,
+    InvitationForm,
+    MemberRoleForm,
+    ProgrammeInvitationForm,
+)
 from .models import (
     TEAM_ROLES,
     ApiToken,
@@ -25,6 +35,7 @@ from .models import (
     Membership,
     Notification,
     Organisation,
+    Role,
     accept_invitation,
 )
 
@@ -53,6 +64,9 @@ def team(request, org):
             "members": members,
             "form": form,
             "invitations": invitations,
+            "may_manage": access.can(request.user, "manage_team", organisation),
+            "may_close_accounts": access.can(request.user, "manage_accounts"),
+            "is_national": access.principal(request.user).is_national,
         },
         status=422 if form is not None and form.is_bound and not form.is_valid() else 200,
     )
@@ -96,7 +110,7 @@ def programme_invite(request):
     return render(
         request,
         "organisations/programme_invite.html",
-        {"form": form, "invitations": invitations},
+        {"form": form, "invitations": invitations, "is_national": True},
         status=422 if form.is_bound and not form.is_valid() else 200,
     )
 
@@ -251,3 +265,144 @@ def inbox(request):
     if unread:
         Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
     return render(request, "organisations/notifications.html", {"rows": rows, "unread": set(unread)})
+
+
+# --- Who is in the team: roles, removal, withdrawn invitations, closed accounts ---------------
+
+
+def _confirm(request, *, title, text, button, cancel_url, organisation=None, error=None, status=200):
+    return render(
+        request,
+        "organisations/confirm.html",
+        {
+            "organisation": organisation,
+            "title": title,
+            "text": text,
+            "button": button,
+            "cancel_url": cancel_url,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _member(request, pk) -> Membership:
+    return get_object_or_404(Membership.objects.select_related("user"), pk=pk, organisation=request.organisation)
+
+
+@access.requires("manage_team")
+def member_role(request, org, pk):
+    membership = _member(request, pk)
+    roles = TEAM_ROLES if access.principal(request.user).is_national else [Role.LEAD, *LEAD_MAY_INVITE]
+    form = MemberRoleForm(request.POST or None, roles=roles, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_changes.change_role(membership, form.cleaned_data["role"], request=request)
+        except ValidationError as error:
+            _errors_to(form, error)
+        else:
+            messages.success(request, f"{membership.user.display_name} is now {membership.get_role_display()}.")
+            return redirect("organisations:team", org=org)
+    return render(
+        request,
+        "organisations/member_role.html",
+        {"organisation": request.organisation, "membership": membership, "form": form},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@access.requires("manage_team")
+def member_remove(request, org, pk):
+    membership = _member(request, pk)
+    person = membership.user.display_name
+    context = {
+        "organisation": request.organisation,
+        "title": f"Take {person} off the team?",
+        "text": f"{person} ({membership.get_role_display()}) will no longer see {request.organisation.name}'s "
+        "workspace, from their next page. The cycles, comments and data they recorded stay, with their name.",
+        "button": "Yes, take them off the team",
+        "cancel_url": reverse("organisations:team", kwargs={"org": org}),
+    }
+    if request.method == "POST":
+        try:
+            membership_changes.remove_member(membership, request=request)
+        except ValidationError as error:
+            return _confirm(request, **context, error=error.messages[0], status=422)
+        messages.success(request, f"{person} is no longer in the team.")
+        return redirect("organisations:team", org=org)
+    return _confirm(request, **context)
+
+
+def _withdraw(request, invitation, *, back, organisation=None):
+    if not (access.principal(request.user).is_national or invitation.invited_by_id == request.user.pk):
+        raise PermissionDenied
+    context = {
+        "organisation": organisation,
+        "title": f"Withdraw the invitation for {invitation.email}?",
+        "text": f"The link sent to {invitation.email} will stop working and say it was withdrawn.",
+        "button": "Yes, withdraw it",
+        "cancel_url": back,
+    }
+    if invitation.status != Invitation.Status.PENDING:
+        return _confirm(request, **context, error="This invitation is no longer pending.", status=409)
+    if request.method == "POST":
+        if membership_changes.withdraw_invitation(invitation, request=request):
+            messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+        return redirect(back)
+    return _confirm(request, **context)
+
+
+@access.requires("invite_team")
+def invitation_withdraw(request, org, pk):
+    invitation = get_object_or_404(Invitation, pk=pk, organisation=request.organisation)
+    return _withdraw(
+        request, invitation, back=reverse("organisations:team", kwargs={"org": org}), organisation=request.organisation
+    )
+
+
+@access.requires("invite_programme")
+def programme_invitation_withdraw(request, pk):
+    p = access.principal(request.user)
+    with scopes_disabled():
+        invitation = get_object_or_404(
+            Invitation.objects.filter(
+                Q(organisation_id__in=access.visible_organisation_ids(request.user))
+                | Q(organisation__isnull=True, collaborative_id__in=p.collaborative_ids)
+            ),
+            pk=pk,
+        )
+    return _withdraw(request, invitation, back=reverse("organisations:programme_invite"))
+
+
+@access.requires("manage_accounts")
+def account_close(request, pk):
+    """The national team closes the account of someone who has left one of their organisations or the programme."""
+    p = access.principal(request.user)
+    with scopes_disabled():
+        reachable = Q(memberships__organisation_id__in=access.visible_organisation_ids(request.user)) | Q(
+            programme_roles__collaborative_id__in=p.collaborative_ids
+        )
+        person = get_object_or_404(get_user_model().objects.filter(reachable, is_active=True).distinct(), pk=pk)
+    back = request.GET.get("next") or reverse("organisations:audit_log")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("organisations:audit_log")
+    context = {
+        "title": f"Close the account of {person.display_name}?",
+        "text": f"{person.email} will be signed out now and cannot sign in again; their API tokens stop working. "
+        "Everything they recorded stays, with their name. Use this when someone has left.",
+        "button": "Yes, close the account",
+        "cancel_url": back,
+    }
+    if request.method == "POST":
+        try:
+            membership_changes.close_account(person, request=request)
+        except ValidationError as error:
+            return _confirm(request, **context, error=error.messages[0], status=422)
+        messages.success(request, f"The account of {person.email} is closed.")
+        return redirect(back)
+    return _confirm(request, **context)
+
+
+def _errors_to(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
+        form.add_error(field if field in form.fields else None, errors)

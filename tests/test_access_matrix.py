@@ -82,8 +82,8 @@ def test_organisation_pages(client, cast, name, role, org):
 @pytest.mark.parametrize("name", sorted(SITE_PAGES))
 def test_programme_pages(client, cast, name, role):
     sign_in(client, getattr(cast, role))
-    expected, allowed = SITE_PAGES[name]
-    response = client.get(reverse(name))
+    expected, allowed, *kwargs = SITE_PAGES[name]  # an optional third item builds the URL's arguments
+    response = client.get(reverse(name, kwargs=kwargs[0](cast) if kwargs else None))
     if role not in allowed:
         assert response.status_code == 403
     elif expected == "redirect":

@@ -14,9 +14,42 @@ def token_pk(cast, organisation) -> int:
     return token.pk
 
 
+def member_pk(cast, organisation) -> int:
+    """A member who is not the team's only lead, so that taking them off is allowed."""
+    from organisations.models import Membership, Role, User
+
+    user = User.objects.create_user(f"leaver-{organisation.slug}@example.com", "x")
+    return Membership.objects.create(organisation=organisation, user=user, role=Role.MEMBER).pk
+
+
+def invitation_pk(cast, organisation) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from organisations.models import Invitation, Role
+
+    invitation = Invitation.objects.create(
+        email=f"new-{organisation.slug}@example.com",
+        role=Role.MEMBER,
+        organisation=organisation,
+        invited_by=cast.national,
+        expires_at=timezone.now() + timedelta(days=14),
+    )
+    return invitation.pk
+
+
+def programme_invitation_pk(cast) -> dict:
+    return {"pk": invitation_pk(cast, cast.org_a)}
+
+
 ORG_PAGES = {
     "organisations:team": Page(SEES_WORKSPACE),
     "organisations:notifications": Page(SEES_WORKSPACE),
+    "organisations:member_role": Page({"lead", "national"}, kwargs=lambda c, o: {"pk": member_pk(c, o)}),
+    "organisations:member_remove": Page({"lead", "national"}, kwargs=lambda c, o: {"pk": member_pk(c, o)}),
+    # Only the inviter (here the national team) or the national team may withdraw.
+    "organisations:invitation_withdraw": Page({"national"}, kwargs=lambda c, o: {"pk": invitation_pk(c, o)}),
     "organisations:team_export": Page({"lead", "member", "data_champion", "sponsor", "national"}),
     "organisations:api_tokens": Page({"lead", "national"}),
     "organisations:api_token_revoke": Page(
@@ -28,6 +61,8 @@ SITE_PAGES = {
     "organisations:inbox": (200, set(ROLES)),
     "organisations:programme_invite": (200, {"national"}),
     "organisations:audit_log": (200, {"national"}),
+    "organisations:programme_invitation_withdraw": (200, {"national"}, programme_invitation_pk),
+    "organisations:account_close": (200, {"national"}, lambda cast: {"pk": cast.member.pk}),
 }
 
 TOKEN_PAGES = {"organisations:invitation_accept"}
