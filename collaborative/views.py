@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
 from organisations import access
-from organisations.audit import record
+from organisations.audit import reads_across_organisations, record
 from organisations.models import Assignment, AuditEvent, Invitation, Role
 
 from . import charts, dashboards, health, phases
@@ -85,6 +85,7 @@ def set_assignments(organisation, coach, experts) -> None:
 # --- National team: the board, enrolment, settings ------------------------------
 
 
+@reads_across_organisations("Viewed the programme board")
 @access.requires("view_programme")
 def board(request):
     filters = {key: request.GET.get(key, "") for key in ("phase", "coach", "flag")}
@@ -98,6 +99,7 @@ def workspace(request, org):
     return render(request, "collaborative/workspace.html", dashboards.workspace(request.user, request.organisation))
 
 
+@reads_across_organisations("Viewed the coach portfolio")
 @access.requires("view_portfolio")
 def portfolio(request):
     """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
@@ -158,6 +160,7 @@ def collaborative_settings(request):
     )
 
 
+@reads_across_organisations("Viewed the evaluation area")
 @access.requires("view_evaluation")
 def evaluation(request):
     """Across organisations, disclosure-controlled: where organisations are, and each measure's latest figures."""

@@ -34,3 +34,14 @@ def record(action: str, *, user=None, organisation=None, obj=None, summary: str 
         path=(request.path if request is not None else meta.get("path", ""))[:300],
         ip_address=client_ip(request) if request is not None else meta.get("ip"),
     )
+
+
+def reads_across_organisations(summary: str):
+    """Mark a view whose page reads several organisations' data (the board, the coach portfolio,
+    the evaluation area): the tenancy middleware audits each successful read of it."""
+
+    def decorator(view):
+        view.audited_read = summary
+        return view
+
+    return decorator

@@ -56,17 +56,33 @@ class OrganisationScopeMiddleware:
             current_actor.reset(actor)
             current_request_meta.reset(meta)
 
-        if (
-            request.organisation is not None
-            and request.method == "GET"
-            and response.status_code == 200
-            and not getattr(request, "htmx", False)
-            and not getattr(response, "audit_recorded", False)
-        ):
+        if request.method == "GET" and response.status_code == 200 and not getattr(response, "audit_recorded", False):
+            self.audit_read(request, response, match)
+        return response
+
+    @staticmethod
+    def audit_read(request, response, match) -> None:
+        """Record a successful read of an organisation's page, or of a page that reads across
+        organisations (views marked with `audit.reads_across_organisations`). An htmx partial
+        is part of a page already recorded; a full page or a file is recorded whatever the
+        request's headers say."""
+        if _is_partial(request, response):
+            return
+        if request.organisation is not None:
             record(
                 AuditEvent.Action.VIEW,
                 request=request,
                 organisation=request.organisation,
                 summary=f"Viewed {match.view_name}",
             )
-        return response
+        elif match is not None and getattr(match.func, "audited_read", None):
+            record(AuditEvent.Action.VIEW, request=request, summary=match.func.audited_read)
+
+
+def _is_partial(request, response) -> bool:
+    if not getattr(request, "htmx", False) or response.streaming:
+        return False
+    if not response.get("Content-Type", "").startswith("text/html") or response.has_header("Content-Disposition"):
+        return False
+    head = response.content[:512].lstrip().lower()
+    return not head.startswith((b"<!doctype", b"<html"))
