@@ -1,4 +1,3 @@
-import csv
 import uuid
 
 from django.contrib import messages
@@ -13,13 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collaborative.models import PhaseEvent
-from organisations import access
+from organisations import access, exports
 from organisations.audit import record
 from organisations.models import AuditEvent
 from qi_projects import equality
 from qi_projects.models import FocusPopulation
 
-from . import charts, disclosure, series
+from . import charts, series
 from . import periods as P
 from .forms import ChartSettingsForm, UploadForm
 from .importing import COLUMNS, FileRefused, apply, check_for, import_file, read_rows
@@ -273,22 +272,13 @@ def measure_csv(request, org, pk):
         raise PermissionDenied
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-{measure.code}.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(COLUMNS)
     for point in DataPoint.objects.filter(measure=measure).order_by("stratum", "period_start"):
         numerator, denominator, value = point.numerator, point.denominator, point.value
         if not raw:
-            numerator, denominator = disclosure.suppress_count(numerator), disclosure.suppress_count(denominator)
-        writer.writerow(
-            [
-                measure.code,
-                point.period_start.isoformat(),
-                point.stratum,
-                disclosure.display(numerator) if not raw else _blank(numerator),
-                disclosure.display(denominator) if not raw else _blank(denominator),
-                _blank(value),
-            ]
-        )
+            numerator, denominator, _, value = series.published(measure, numerator, denominator, value).cells()
+        writer.writerow([measure.code, point.period_start.isoformat(), point.stratum, numerator, denominator, value])
     record(
         AuditEvent.Action.EXPORT,
         request=request,
@@ -583,7 +573,7 @@ def import_template(request, org):
     organisation = request.organisation
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-data-template.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(COLUMNS)
     today = timezone.localdate()
     measures = Measure.objects.filter(organisation=organisation)
