@@ -21,7 +21,7 @@ from qi_projects.models import FocusPopulation
 from . import charts, series
 from . import periods as P
 from .forms import ChartSettingsForm, UploadForm
-from .importing import COLUMNS, FileRefused, apply, check_for, import_file, read_rows
+from .importing import COLUMNS, LIMITS, FileRefused, apply, check_for, collaborative_start, import_file
 from .models import ChartSettings, DataPoint, DataPointRevision, Measure, point_payload
 
 GRID_PERIODS = 6
@@ -297,15 +297,18 @@ def _blank(value) -> str:
 # --- Data entry grid -----------------------------------------------------------------
 
 
-def grid_periods(measure, request) -> list:
-    today = timezone.localdate()
-    last = P.current_start(measure.frequency, today)
+def grid_periods(measure, request, started) -> list:
+    """The grid's periods, ending at ?to= if given, never outside the periods data may have."""
+    frequency = measure.frequency
+    earliest, current = P.bounds(frequency, started, timezone.localdate())
+    last = current
     try:
-        last = P.current_start(measure.frequency, timezone.datetime.fromisoformat(request.GET["to"]).date())
+        last = P.current_start(frequency, timezone.datetime.fromisoformat(request.GET["to"]).date())
     except (KeyError, ValueError):
         pass
-    first = P.step(measure.frequency, last, -(GRID_PERIODS - 1))
-    return P.series(measure.frequency, first, last)
+    last = max(min(last, current), min(P.step(frequency, earliest, GRID_PERIODS - 1), current))
+    first = max(P.step(frequency, last, -(GRID_PERIODS - 1)), earliest)
+    return P.series(frequency, first, last)
 
 
 def cell_name(period, stratum, part) -> str:
@@ -414,13 +417,15 @@ def measure_grid(request, org, pk):
     if request.method == "POST" and not may_log:
         raise PermissionDenied
     strata = strata_of(measure)
-    periods = grid_periods(measure, request)
+    started = collaborative_start(organisation)
+    periods = grid_periods(measure, request, started)
+    earliest, _ = P.bounds(measure.frequency, started, timezone.localdate())
     context = {
         "organisation": organisation,
         "measure": measure,
         "strata": strata,
         "may_log": may_log,
-        "earlier": P.step(measure.frequency, periods[0], -1).isoformat(),
+        "earlier": P.step(measure.frequency, periods[0], -1).isoformat() if periods[0] > earliest else None,
     }
     if request.method == "POST":
         rows = _cell_rows_from_post(measure, request.POST, periods, strata)
@@ -501,7 +506,7 @@ def data_import(request, org):
     organisation = request.organisation
     if request.method == "POST" and not access.can(request.user, "log_work", organisation):
         raise PermissionDenied
-    context = {"organisation": organisation, "form": UploadForm()}
+    context = {"organisation": organisation, "form": UploadForm(), "limits": LIMITS}
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm_import(request, organisation)
     if request.method == "POST":
@@ -517,7 +522,7 @@ def data_import(request, org):
             form.add_error("file", str(refused))
             return render(request, "measures/import.html", context, status=422)
         if summary is None:
-            context.update(errors=result.errors, file_name=upload.name, rows_checked=len(read_rows(upload.name, data)))
+            context.update(result=result, errors=result.errors, file_name=upload.name, rows_checked=result.rows)
             return render(request, "measures/import.html", context, status=422)
         # Keep the checked file until it is confirmed: in shared storage, not in this process.
         path = default_storage.save(
@@ -550,7 +555,14 @@ def _confirm_import(request, organisation):
         return render(
             request,
             "measures/import.html",
-            {"organisation": organisation, "form": UploadForm(), "errors": result.errors, "file_name": ticket["name"]},
+            {
+                "organisation": organisation,
+                "form": UploadForm(),
+                "result": result,
+                "errors": result.errors,
+                "file_name": ticket["name"],
+                "limits": LIMITS,
+            },
             status=422,
         )
     record(

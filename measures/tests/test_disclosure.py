@@ -1,8 +1,8 @@
 """Tests for measures.disclosure (pure Python: run with ``-p no:django``)."""
 
-import pytest
-
 from decimal import Decimal
+
+import pytest
 
 from measures.disclosure import (
     display,
