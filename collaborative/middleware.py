@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.shortcuts import render
 
 # A little over the 10 MB file limit, to leave room for the form's other fields.
@@ -20,5 +21,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > MAX_REQUEST_BYTES:
+            if request.path_info.startswith("/api/"):  # the API answers in JSON, whatever went wrong
+                return JsonResponse({"error": "The body is too large: send at most 5 MB per request."}, status=413)
             return render(request, "413.html", {"limit_mb": 10}, status=413)
         return self.get_response(request)

@@ -166,8 +166,8 @@ def evaluation(request):
     """Across organisations, disclosure-controlled: where organisations are, and each measure's latest figures."""
     from django.db.models import OuterRef, Subquery
 
-    from measures.disclosure import display, suppress_count, suppress_rate
     from measures.models import DataPoint
+    from measures.series import published
 
     today = timezone.localdate()
     # The evaluation reads every enrolled organisation, but only in aggregate and suppressed form:
@@ -196,95 +196,72 @@ def evaluation(request):
     phase_rows = [(labels[n], by_phase.get(n, 0)) for n in (1, 2, 3)]
     measure_rows = []
     for p in points:
-        rate = suppress_rate(p.numerator, p.denominator) if p.denominator else None
+        figures = published(p.measure, p.numerator, p.denominator, p.value)
         measure_rows.append(
             {
                 "organisation": p.organisation.name,
                 "code": p.measure.code,
                 "name": p.measure.name,
                 "period": p.period_start,
-                "numerator": display(suppress_count(p.numerator)),
-                "denominator": display(suppress_count(p.denominator)),
-                "figure": (display(None) if rate is None else f"{rate * 100:.1f}%")
-                if p.denominator
-                else f"{p.value.normalize():f}"
-                if p.value is not None
-                else "",
+                "numerator": figures.numerator_text,
+                "denominator": figures.denominator_text,
+                "figure": figures.figure_text,
             }
         )
     return render(request, "collaborative/evaluation.html", {"phase_rows": phase_rows, "measure_rows": measure_rows})
 
 
+EVALUATION_COLUMNS = [
+    "organisation",
+    "measure_code",
+    "measure_name",
+    "period_start",
+    "stratum",
+    "numerator",
+    "denominator",
+    "rate",
+    "value",
+]
+
+
+def evaluation_rows(collaboratives):
+    """The evaluation export's rows: every data point of every enrolled organisation, suppressed.
+
+    The rate is in its measure's unit and worked out from the rounded counts;
+    a value that counts people or events is rounded like a count.
+    """
+    from measures.models import DataPoint, Measure
+    from measures.series import published
+
+    yield EVALUATION_COLUMNS
+    # Suppressed figures of the collaborative's organisations: the evaluation's national-level export.
+    with scopes_disabled():
+        enrolled = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives).values("organisation_id")
+        measures = Measure.objects.filter(organisation_id__in=enrolled).in_bulk()
+        points = (
+            DataPoint.objects.filter(organisation_id__in=enrolled)
+            .values_list(
+                "organisation__name", "measure_id", "period_start", "stratum", "numerator", "denominator", "value"
+            )
+            .order_by("organisation__name", "measure__code", "stratum", "period_start")
+            .iterator(chunk_size=5000)
+        )
+        for org, measure_id, period, stratum, numerator, denominator, value in points:
+            measure = measures[measure_id]
+            figures = published(measure, numerator, denominator, value)
+            yield [org, measure.code, measure.name, period.isoformat(), stratum, *figures.cells()]
+
+
 @access.requires("view_evaluation")
 def evaluation_export(request):
     """Every data point of every enrolled organisation, suppressed, as CSV (streamed)."""
-    import csv
-
     from django.http import StreamingHttpResponse
 
-    from measures.disclosure import display, suppress_count, suppress_rate
-    from measures.models import DataPoint
-
-    class Echo:
-        def write(self, value):
-            return value
+    from organisations.exports import csv_lines
 
     collaboratives = access.principal(request.user).staff_collaborative_ids
-
-    def rows():
-        writer = csv.writer(Echo())
-        yield writer.writerow(
-            [
-                "organisation",
-                "measure_code",
-                "measure_name",
-                "period_start",
-                "stratum",
-                "numerator",
-                "denominator",
-                "rate",
-                "value",
-            ]
-        )
-        # Suppressed figures of the collaborative's organisations: the evaluation's national-level export.
-        with scopes_disabled():
-            enrolled = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives).values(
-                "organisation_id"
-            )
-            points = (
-                DataPoint.objects.filter(organisation_id__in=enrolled)
-                .values_list(
-                    "organisation__name",
-                    "measure__code",
-                    "measure__name",
-                    "period_start",
-                    "stratum",
-                    "numerator",
-                    "denominator",
-                    "value",
-                )
-                .order_by("organisation__name", "measure__code", "stratum", "period_start")
-                .iterator(chunk_size=5000)
-            )
-            for org, code, name, period, stratum, numerator, denominator, value in points:
-                rate = suppress_rate(numerator, denominator) if denominator else None
-                yield writer.writerow(
-                    [
-                        org,
-                        code,
-                        name,
-                        period.isoformat(),
-                        stratum,
-                        "" if numerator is None else display(suppress_count(numerator)),
-                        "" if denominator is None else display(suppress_count(denominator)),
-                        # A rate to one decimal place of a percentage: exact rates beside rounded counts give them away.
-                        "" if denominator is None else display(None if rate is None else f"{rate * 100:.1f}%"),
-                        "" if value is None else f"{value.normalize():f}",
-                    ]
-                )
-
     record(AuditEvent.Action.EXPORT, request=request, summary="Exported the evaluation data set (suppressed)")
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response = StreamingHttpResponse(csv_lines(evaluation_rows(collaboratives)), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-suppressed.csv"'
     return response
 

@@ -15,10 +15,11 @@ from django_scopes import scope
 from organisations import access
 from organisations.models import ApiToken, AuditEvent
 
-from .importing import COLUMNS, apply, check_for
+from .importing import COLUMNS, MAX_REPORTED, MAX_ROWS, apply, check_for
 from .models import DataPoint, Measure
 
-MAX_POINTS = 10_000
+MAX_POINTS = MAX_ROWS  # as many as one import file
+MAX_BODY_BYTES = 5 * 1024 * 1024  # 50,000 points of about 90 bytes each, with room to spare
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -97,18 +98,45 @@ def _series(request, measure) -> JsonResponse:
     )
 
 
-def _write(request, organisation, measure, token) -> JsonResponse:
+def _too_large(size: int) -> JsonResponse:
+    return _error(
+        413,
+        f"The body is {size / 1_048_576:.1f} MB; send at most {MAX_BODY_BYTES // 1_048_576} MB "
+        f"and {MAX_POINTS:,} points per request.",
+    )
+
+
+def _body(request):
+    """The request's JSON, or the JsonResponse that says why it cannot be read."""
     try:
-        body = json.loads(request.body or b"{}")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:  # refused from its declared length, before a byte is read
+        return _too_large(declared)
+    if len(request.body) > MAX_BODY_BYTES:
+        return _too_large(len(request.body))
+    try:
+        return json.loads(request.body or b"{}")
     except UnicodeDecodeError:
         return _error(400, "The body must be UTF-8 encoded JSON.")
     except json.JSONDecodeError as exc:
         return _error(400, f"The body is not valid JSON: {exc.msg} at position {exc.pos}.")
+    except RecursionError:
+        return _error(400, 'The body is nested too deeply: send {"points": [...]} with flat points.')
+    except ValueError as exc:  # for example an integer of thousands of digits
+        return _error(400, f"The body is not valid JSON: {exc}.")
+
+
+def _write(request, organisation, measure, token) -> JsonResponse:
+    body = _body(request)
+    if isinstance(body, JsonResponse):
+        return body
     points = body.get("points") if isinstance(body, dict) else None
     if not isinstance(points, list) or not points:
         return _error(400, 'Send {"points": [{"period_start": "YYYY-MM-DD", "stratum": "all", ...}, ...]}.')
     if len(points) > MAX_POINTS:
-        return _error(413, f"Send at most {MAX_POINTS} points per request.")
+        return _error(413, f"Send at most {MAX_POINTS:,} points per request; this request has {len(points):,}.")
     rows, shape_errors = [], []
     for index, point in enumerate(points):
         if not isinstance(point, dict):
@@ -124,13 +152,31 @@ def _write(request, organisation, measure, token) -> JsonResponse:
                 }
             )
             continue
+        not_plain = next((k for k, v in point.items() if not _plain(v)), None)
+        if not_plain:
+            shape_errors.append(
+                {"index": index, "field": not_plain, "message": "give a string, a number or null, not a list or object"}
+            )
+            continue
         rows.append((index, {"measure_code": measure.code, **{k: point.get(k) for k in COLUMNS[1:]}}))
     result, measures = check_for(organisation, rows)
     errors = shape_errors + [{"index": e.row, "field": e.column, "message": e.message} for e in result.errors]
     if errors:
+        errors.sort(key=lambda e: e["index"])
+        count = len(shape_errors) + result.error_count
         return JsonResponse(
-            {"error": "Nothing was saved: correct these points.", "errors": sorted(errors, key=lambda e: e["index"])},
+            {
+                "error": "Nothing was saved: correct these points.",
+                "errors": errors[:MAX_REPORTED],
+                "error_count": count,
+                "unlisted": count - min(len(errors), MAX_REPORTED),
+            },
             status=422,
         )
     summary = apply(organisation, result.records, measures, by=token.created_by, source="api")
     return JsonResponse({"created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged})
+
+
+def _plain(value) -> bool:
+    """A JSON scalar: a point's fields are checked like a file's cells, which are never lists or objects."""
+    return value is None or isinstance(value, (str, int, float))

@@ -266,6 +266,9 @@ def _point(rng, organisation, measure, period, stratum, factor, size, lift) -> D
         rate = 150 * factor * (1 + lift) * scale / per
         base.denominator = population
         base.numerator = max(0, round(rng.gauss(rate * population, (rate * population) ** 0.5)))
+    elif measure.value_is_count:  # people or events: whole numbers, fewer in each group than in everyone
+        level = 40 * factor * (1 + lift) * min(1.0, size / 8)
+        base.value = max(0, round(rng.gauss(level, level * 0.08)))
     else:
         level = 40 * factor * (1 + lift)
         base.value = round(max(0.0, rng.gauss(level, level * 0.08)), 1)

@@ -96,6 +96,7 @@ class MeasureFields(forms.ModelForm):
         "denominator_definition",
         "rate_per",
         "unit",
+        "value_is_count",
         "data_source",
         "frequency",
         "improvement",

@@ -4,23 +4,44 @@ The file format is docs/architecture.md section 4: a header row
 `measure_code,period_start,stratum,numerator,denominator,value` and one row
 per data point. Reading and checking (`read_rows`, `check_rows`) touch no
 database; `apply` writes the whole file in one transaction, or nothing.
+
+A file holds at most 50,000 rows of data and, for a workbook, unpacks to at
+most 50 MB. Both are checked while the file is read, never after: a workbook's
+declared sizes before any of it is parsed, what it really unpacks to as it is
+parsed, and rows as they stream past, so a small zip bomb costs nothing.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-MAX_BYTES = 10 * 1024 * 1024
+MB = 1024 * 1024
+MAX_BYTES = 10 * MB  # the file as uploaded
+MAX_ROWS = 50_000  # rows of data, after the header
+MAX_UNCOMPRESSED = 50 * MB  # what a workbook unpacks to
+MAX_PART = 5 * MB  # a workbook part parsed whole (styles, the workbook itself): far more than any real one
+MAX_PARTS = 1_000  # files inside a workbook
+MAX_CELLS_PER_ROW = 1_000  # a data file has six columns
+MAX_CELL_PARTS = 1_000  # XML elements inside one workbook cell (rich text runs)
+MAX_REPORTED = 200  # problems listed; the rest are counted
+LIMITS = "at most 10 MB, 50,000 rows of data and, for an Excel workbook, 50 MB once unpacked"
 MAX_COUNT = 10**15  # far beyond any real count, well inside a 64-bit integer
 MAX_VALUE = Decimal(10) ** 12  # the data point's value column holds 18 digits, 6 after the point
 VALUE_PLACES = Decimal("0.000001")
 COLUMNS = ["measure_code", "period_start", "stratum", "numerator", "denominator", "value"]
 XLSX_MAGIC = b"PK\x03\x04"
+# A plain number in ASCII digits, with thousands separators already removed. Python's own int() and
+# Decimal() also take Arabic-Indic, full-width and other digits, and underscores: we do not.
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what the platform's exports prefix with ' (organisations.exports)
+WHOLE_ROW = "(whole row)"
 
 
 class FileRefused(Exception):
@@ -51,11 +72,23 @@ class Record:
 @dataclass
 class CheckResult:
     records: list[Record] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_REPORTED problems
+    error_count: int = 0  # every problem, listed or not
+    rows: int = 0  # rows checked
+
+    def add(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(error)
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
+
+    @property
+    def unlisted(self) -> int:
+        """Problems found beyond the ones listed."""
+        return self.error_count - len(self.errors)
 
 
 # --- Reading ------------------------------------------------------------------
@@ -75,30 +108,65 @@ def sniff_kind(name: str, head: bytes) -> str:
     raise FileRefused("Upload a CSV file (.csv) or an Excel workbook (.xlsx).")
 
 
-def read_rows(name: str, data: bytes) -> list[tuple[int, dict[str, object]]]:
-    """(row number, {column: cell}) for every non-empty row after the header."""
+class _Unreadable:
+    """A row the file's own format could not give us (a cell over the CSV size limit, thousands of cells)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def read_rows(name: str, data: bytes) -> Iterator[tuple[int, dict[str, object]]]:
+    """(row number, {column: cell}) for every non-empty row after the header, as the file is read.
+
+    The type, size and header are checked at once (FileRefused); the rows
+    stream, and FileRefused interrupts them when the file passes a limit.
+    A row that cannot be read at all has the single key WHOLE_ROW.
+    """
     if len(data) > MAX_BYTES:
-        raise FileRefused(f"The file is {len(data) / 1_048_576:.1f} MB; the limit is 10 MB.")
+        raise FileRefused(f"The file is {len(data) / MB:.1f} MB; the limit is 10 MB.")
     kind = sniff_kind(name, data[:2048])
-    raw = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
-    if not raw:
+    raw = _xlsx_rows(data) if kind == "xlsx" else _csv_rows(data)
+    first = next(raw, None)
+    if first is None:
         raise FileRefused("The file is empty.")
-    header = [str(cell or "").strip().lower() for cell in raw[0][1]]
+    number, cells = first
+    if isinstance(cells, _Unreadable):
+        raise FileRefused(f"The header row could not be read: {cells.message}.")
+    width = max(cells, default=-1) + 1 if isinstance(cells, dict) else len(cells)
+    header = [str(_cell(cells, i) or "").strip().lower() for i in range(width)] if number == 1 else []
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise FileRefused(
             "The header row must name the columns " + ", ".join(COLUMNS) + "; missing: " + ", ".join(missing) + "."
         )
-    index = {c: header.index(c) for c in COLUMNS}
-    rows = []
-    for number, cells in raw[1:]:
-        if all(cell is None or str(cell).strip() == "" for cell in cells):
-            continue
-        rows.append((number, {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}))
-    return rows
+    return _data_rows(raw, {c: header.index(c) for c in COLUMNS})
 
 
-def _read_csv(data: bytes) -> list[tuple[int, list]]:
+def _data_rows(raw, index: dict[str, int]) -> Iterator[tuple[int, dict[str, object]]]:
+    count = 0
+    for number, cells in raw:
+        if not isinstance(cells, _Unreadable):
+            if all(_blank(cell) for cell in (cells.values() if isinstance(cells, dict) else cells)):
+                continue
+        count += 1
+        if count > MAX_ROWS:
+            raise FileRefused(
+                f"The file has more than {MAX_ROWS:,} rows of data; the limit is {MAX_ROWS:,}. "
+                "Split it into smaller files."
+            )
+        if isinstance(cells, _Unreadable):
+            yield number, {WHOLE_ROW: cells}
+        else:
+            yield number, {c: _cell(cells, i) for c, i in index.items()}
+
+
+def _cell(cells, i: int):
+    if isinstance(cells, dict):
+        return cells.get(i)
+    return cells[i] if i < len(cells) else None
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list | _Unreadable]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,31 +174,207 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise FileRefused("The CSV file's text encoding could not be read: save it as UTF-8.") from exc
-    return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
+    reader = csv.reader(io.StringIO(text))
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # the reader starts afresh on the next line
+            if "field limit" in str(exc):
+                yield number, _Unreadable(f"a cell is longer than {csv.field_size_limit():,} characters")
+            else:
+                yield number, _Unreadable(f"the row is not valid CSV ({exc})")
+            continue
+        if len(row) > MAX_CELLS_PER_ROW:
+            yield number, _Unreadable(f"the row has {len(row):,} cells; a data file has six columns")
+            continue
+        yield number, row
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
+# --- Reading a workbook -----------------------------------------------------------
+
+WORKBOOK_BROKEN = "The Excel workbook could not be opened; save it again as .xlsx."
+TOO_BIG_UNPACKED = (
+    "The workbook unpacks to more than 50 MB; the limit is 50 MB uncompressed. "
+    "Save only the data sheet, or save it as CSV."
+)
+
+
+class _BoundedZip(zipfile.ZipFile):
+    """A zip whose parts, whoever reads them, stop with FileRefused past the uncompressed limit.
+
+    The declared sizes are checked before anything is parsed; this counts what
+    the parts really unpack to as they are parsed (a part read twice counts once).
+    """
+
+    def __init__(self, file):
+        super().__init__(file)
+        self.unpacked = 0
+        self._furthest: dict[str, int] = {}
+
+    def open(self, name, mode="r", pwd=None, **kwargs):
+        opened = super().open(name, mode, pwd, **kwargs)
+        if mode != "r":
+            return opened
+        return _Counted(opened, self, getattr(name, "filename", name))
+
+    def count(self, name: str, position: int) -> None:
+        furthest = self._furthest.get(name, 0)
+        if position > furthest:
+            self.unpacked += position - furthest
+            self._furthest[name] = position
+            if self.unpacked > MAX_UNCOMPRESSED:
+                raise FileRefused(TOO_BIG_UNPACKED)
+
+
+class _Counted(io.RawIOBase):
+    def __init__(self, raw, archive: _BoundedZip, name: str):
+        self._raw, self._archive, self._name, self._position = raw, archive, name, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        self._position += n
+        self._archive.count(self._name, self._position)
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _open_workbook(data: bytes) -> _BoundedZip:
+    """The workbook's zip, refused from its declared sizes before any part is parsed."""
+    try:
+        archive = _BoundedZip(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise FileRefused(WORKBOOK_BROKEN) from exc
+    parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        archive.close()
+        raise FileRefused(f"The workbook holds more than {MAX_PARTS:,} files; save it again as .xlsx.")
+    if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED:
+        archive.close()
+        raise FileRefused(TOO_BIG_UNPACKED)
+    for part in parts:
+        streamed = part.filename.startswith("xl/worksheets/") or part.filename == "xl/sharedStrings.xml"
+        if not streamed and part.file_size > MAX_PART:
+            archive.close()
+            raise FileRefused(f"The workbook's part {part.filename[:60]} unpacks to more than 5 MB; save it again.")
+    return archive
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, dict[int, object] | _Unreadable]]:
+    """Rows of the first sheet as {column index: cell}, parsed once, in openpyxl's read-only reader."""
+    archive = _open_workbook(data)
+    try:
+        sheet, strings, book = _workbook_parts(archive, data)
+        with archive.open(sheet) as source:
+            yield from _sheet_rows(source, strings, book)
+    finally:
+        archive.close()
+
+
+def _workbook_parts(archive: _BoundedZip, data: bytes):
+    """The first worksheet's path, the shared strings and the workbook (for dates), read through `archive`.
+
+    openpyxl's own load_workbook would also open every sheet to find its size
+    (the whole sheet, when it does not declare one): we take its reader's
+    steps up to the sheets and stream the first sheet ourselves.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
     try:
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.archive.close()
+        reader.archive = archive  # every part is read through the size-checking zip
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(archive, reader.wb)
+        names = set(archive.namelist())
+        sheets = [rel for _, rel in reader.parser.find_sheets() if rel.target in names]
+        sheet = next((rel.target for rel in sheets if "chartsheet" not in rel.Type), None)
+    except FileRefused:
+        raise
     except Exception as exc:  # a broken zip or workbook: say so plainly
-        raise FileRefused("The Excel workbook could not be opened; save it again as .xlsx.") from exc
-    rows = []
-    formula_rows = formulas.worksheets[0].iter_rows(values_only=True)
-    for n, (cells, raw) in enumerate(
-        zip(values.worksheets[0].iter_rows(values_only=True), formula_rows, strict=False), start=1
-    ):
-        row = []
-        for cell, source in zip(cells, raw, strict=False):
-            if cell is None and isinstance(source, str) and source.startswith("="):
-                cell = _Unsaved(source)
-            row.append(cell)
-        rows.append((n, row))
-    formulas.close()
-    values.close()
-    return rows
+        raise FileRefused(WORKBOOK_BROKEN) from exc
+    if sheet is None:
+        raise FileRefused("The workbook has no worksheet.")
+    return sheet, reader.shared_strings, reader.wb
+
+
+def _sheet_rows(source, strings, book) -> Iterator[tuple[int, dict[int, object] | _Unreadable]]:
+    """Stream a worksheet's rows, keeping nothing of the XML once a row is read.
+
+    openpyxl's parser turns each cell into a value (shared strings, numbers,
+    dates); the walk is ours so that a finished element is dropped at once and
+    no row or cell can grow without bound.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    row_tag, cell_tag, formula_tag = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "f"))
+    parser = WorkSheetParser(
+        source,
+        strings,
+        data_only=True,
+        epoch=book.epoch,
+        date_formats=getattr(book, "_date_formats", set()),
+        timedelta_formats=getattr(book, "_timedelta_formats", set()),
+    )
+    stack: list = []
+    cells: dict[int, object] = {}
+    cell_count = cell_parts = 0
+    cell_depth = None  # the stack depth of the cell being read, if any
+    try:
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if cell_depth is not None:
+                    cell_parts += 1
+                    if cell_parts > MAX_CELL_PARTS:
+                        raise FileRefused(f"Row {parser.row_counter} has a cell too complicated to read.")
+                elif element.tag == row_tag:
+                    number = element.get("r")
+                    parser.row_counter = int(number) if number else parser.row_counter + 1
+                    parser.col_counter = 0
+                    cells, cell_count = {}, 0
+                elif element.tag == cell_tag:
+                    cell_count += 1
+                    if cell_count > MAX_CELLS_PER_ROW:
+                        raise FileRefused(
+                            f"Row {parser.row_counter} has more than {MAX_CELLS_PER_ROW:,} cells; "
+                            "a data file has six columns."
+                        )
+                    cell_depth, cell_parts = len(stack), 0
+                stack.append(element)
+                continue
+            stack.pop()
+            if element.tag == cell_tag and cell_depth == len(stack):
+                cell_depth = None
+                value = parser.parse_cell(element)
+                if value["value"] is None and element.find(formula_tag) is not None:
+                    formula = parser.parse_formula(element)
+                    value["value"] = _Unsaved(formula if isinstance(formula, str) else "=" + str(formula.text))
+                if value["value"] is not None:
+                    cells[value["column"] - 1] = value["value"]
+            elif cell_depth is not None:
+                continue  # a cell's value, formula or text: read with the cell
+            elif element.tag == row_tag:
+                yield parser.row_counter, cells
+            if stack:
+                del stack[-1][-1]  # the element just finished is its parent's last child: memory stays flat
+    except FileRefused:
+        raise
+    except Exception as exc:
+        raise FileRefused("The workbook's first sheet could not be read; save it again as .xlsx.") from exc
 
 
 class _Unsaved:
@@ -163,11 +407,15 @@ def check_rows(
     result = CheckResult()
     seen: dict[tuple[str, date, str], int] = {}
     for number, cells in rows:
-        errors_before = len(result.errors)
+        result.rows += 1
+        errors_before = result.error_count
 
         def error(column: str, message: str, number=number) -> None:
-            result.errors.append(RowError(number, column, message))
+            result.add(RowError(number, column, message))
 
+        if WHOLE_ROW in cells:
+            error(WHOLE_ROW, cells[WHOLE_ROW].message)
+            continue
         for column, cell in cells.items():
             if isinstance(cell, _Unsaved):
                 error(
@@ -175,7 +423,7 @@ def check_rows(
                     f"the formula {cell.formula} has no saved result: open the file in Excel, save it "
                     "and upload it again",
                 )
-        if len(result.errors) > errors_before:
+        if result.error_count > errors_before:
             continue
 
         code = _text(cells.get("measure_code"))
@@ -186,7 +434,9 @@ def check_rows(
             error("measure_code", f"there is no measure with the code {code!r} in this organisation")
 
         period = _date(cells.get("period_start"))
-        if period is None:
+        if period is None and _foreign_digits(cells.get("period_start")):
+            error("period_start", "write the date with the digits 0 to 9, as YYYY-MM-DD")
+        elif period is None:
             error("period_start", "give the period's first day as YYYY-MM-DD")
         elif measure is not None:
             problem = period_ok(measure.frequency, period)
@@ -222,8 +472,11 @@ def check_rows(
                     error("numerator", f"measure {code} takes a value, not a numerator and denominator")
                 else:
                     value = _decimal(value_cell, error)
+                    if value is not None and getattr(measure, "value_is_count", False):
+                        if value < 0 or value != value.to_integral_value():
+                            error("value", f"measure {code} counts people or events: give a whole number of 0 or more")
 
-        if len(result.errors) > errors_before:
+        if result.error_count > errors_before:
             continue
         key = (code, period, stratum)
         if key in seen:
@@ -239,7 +492,18 @@ def _blank(cell) -> bool:
 
 
 def _text(cell) -> str | None:
-    return None if _blank(cell) else str(cell).strip()
+    if _blank(cell):
+        return None
+    text = str(cell).strip()
+    # Our own exports write a text cell that starts like a formula with a ' in front: read it back as it was.
+    if text.startswith("'") and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def _foreign_digits(cell) -> bool:
+    """Digits other than 0-9 (Arabic-Indic, full-width...): Python reads them as numbers, we do not."""
+    return isinstance(cell, str) and any(ch.isdigit() and not ch.isascii() for ch in cell)
 
 
 def _date(cell) -> date | None:
@@ -248,7 +512,7 @@ def _date(cell) -> date | None:
     if isinstance(cell, date):
         return cell
     text = _text(cell)
-    if not text:
+    if not text or not text.isascii():
         return None
     try:
         return date.fromisoformat(text[:10]) if len(text) in (10, 19) else None
@@ -256,16 +520,33 @@ def _date(cell) -> date | None:
         return None
 
 
+def _number(cell, column, error, wrong: str) -> Decimal | None:
+    """The cell as a Decimal when it is a plain number in ASCII digits; otherwise report it and None."""
+    if isinstance(cell, (int, float, Decimal)) and not isinstance(cell, bool):
+        text = str(cell)
+    else:
+        text = str(cell).strip().replace(",", "")
+    if _foreign_digits(text):
+        error(column, f"write the {column} with the digits 0 to 9, not {str(cell).strip()!r}")
+        return None
+    if not NUMBER.fullmatch(text):
+        error(column, f"{wrong}, not {str(cell)!r}")
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        error(column, f"{wrong}, not {str(cell)!r}")
+        return None
+
+
 def _count(cell, column, error) -> int | None:
     if _blank(cell):
         error(column, f"the {column} is missing")
         return None
-    try:
-        number = Decimal(str(cell).strip().replace(",", ""))
-    except InvalidOperation:
-        error(column, f"the {column} must be a whole number, not {str(cell)!r}")
+    number = _number(cell, column, error, f"the {column} must be a whole number")
+    if number is None:
         return None
-    if not number.is_finite() or number != number.to_integral_value() or number < 0:
+    if number != number.to_integral_value() or number < 0:
         error(column, f"the {column} must be a whole number of 0 or more, not {str(cell).strip()}")
         return None
     if number > MAX_COUNT:
@@ -278,13 +559,8 @@ def _decimal(cell, error) -> Decimal | None:
     if _blank(cell):
         error("value", "the value is missing (leave the row out for a gap)")
         return None
-    try:
-        number = Decimal(str(cell).strip().replace(",", ""))
-    except InvalidOperation:
-        error("value", f"the value must be a number, not {str(cell)!r}")
-        return None
-    if not number.is_finite():
-        error("value", "the value must be a number")
+    number = _number(cell, "value", error, "the value must be a number")
+    if number is None:
         return None
     if abs(number) >= MAX_VALUE:
         error("value", f"the value is too large ({str(cell).strip()}); values must be below a trillion")
@@ -397,15 +673,39 @@ def _same(old: dict, new: dict) -> bool:
     return norm(old) == norm(new)
 
 
-def check_for(organisation, rows) -> tuple[CheckResult, dict]:
-    """Check rows against this organisation's measures (one query)."""
+def collaborative_start(organisation) -> date:
+    """When the organisation's collaborative started (the earliest, if it is in several); today if none."""
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from collaborative.models import Collaborative
+
+    started = Collaborative.objects.filter(enrolments__organisation=organisation, enrolments__active=True).aggregate(
+        first=Min("start_date")
+    )["first"]
+    return started or timezone.localdate()
+
+
+def check_for(organisation, rows, *, today: date | None = None) -> tuple[CheckResult, dict]:
+    """Check rows against this organisation's measures and the periods its data may have.
+
+    The grid, the import and the API all check here: a period must start a
+    period of its measure's frequency and lie within `periods.bounds`.
+    """
+    from django.utils import timezone
+
     from qi_projects import equality
 
     from . import periods
     from .models import Measure
 
+    started, today = collaborative_start(organisation), today or timezone.localdate()
+
+    def period_ok(frequency: str, day: date) -> str | None:
+        return periods.problem(frequency, day) or periods.outside(frequency, day, started, today)
+
     measures = {m.code: m for m in Measure.objects.filter(organisation=organisation)}
-    result = check_rows(rows, measures, is_category=equality.is_category, period_ok=periods.problem)
+    result = check_rows(rows, measures, is_category=equality.is_category, period_ok=period_ok)
     return result, measures
 
 

@@ -63,6 +63,12 @@ class MeasureDefinition(models.Model):
     rate_per = models.PositiveIntegerField(
         null=True, blank=True, help_text="For a rate: per how many, for example 100000."
     )
+    value_is_count = models.BooleanField(
+        "The value is a count of people or events",
+        default=False,
+        help_text="For a plain value such as detentions or visits: shown beyond the organisation, it is rounded to "
+        "the nearest 5 and hidden under 5, like any count. A proportion or rate has its own counts already.",
+    )
     data_source = models.CharField(max_length=200, help_text="For example the Mental Health Services Data Set.")
     frequency = models.CharField("Collection frequency", max_length=20, choices=Frequency.choices)
     improvement = models.CharField("Improvement direction", max_length=10, choices=Improvement.choices)
@@ -176,6 +182,7 @@ class MeasureTemplate(MeasureDefinition):
         "denominator_definition",
         "unit",
         "rate_per",
+        "value_is_count",
         "data_source",
         "frequency",
         "improvement",

@@ -49,3 +49,38 @@ def label(frequency: str, day: date) -> str:
     if frequency == "quarterly":
         return f"Q{(day.month - 1) // 3 + 1} {day.year}"
     return f"{day:%b %Y}"
+
+
+YEARS_BEFORE_START = 5  # data may reach back this far before the collaborative started, for a baseline
+
+
+def bounds(frequency: str, started: date, today: date) -> tuple[date, date]:
+    """The first and last period a data point may have.
+
+    From the period holding the day five years before the collaborative
+    started, to the current period: no future periods.
+    """
+    try:
+        earliest = started.replace(year=started.year - YEARS_BEFORE_START)
+    except ValueError:  # 29 February
+        earliest = started.replace(year=started.year - YEARS_BEFORE_START, day=28)
+    return current_start(frequency, earliest), current_start(frequency, today)
+
+
+def outside(frequency: str, day: date, started: date, today: date) -> str | None:
+    """Why `day` is outside the periods a data point may have, or None when it is inside."""
+    first, last = bounds(frequency, started, today)
+    if first <= day <= last:
+        return None
+    return (
+        f"the period must be between {long_label(frequency, first)} and {long_label(frequency, last)} "
+        f"(from {YEARS_BEFORE_START} years before the collaborative started to the current period)"
+    )
+
+
+def long_label(frequency: str, day: date) -> str:
+    if frequency == "weekly":
+        return f"the week of {day.day} {day:%B %Y}"
+    if frequency == "quarterly":
+        return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+    return f"{day:%B %Y}"

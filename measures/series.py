@@ -10,8 +10,8 @@ from datetime import date
 from collaborative.registry import chart_annotations
 from qi_projects import equality
 
+from . import disclosure, spc
 from . import periods as P
-from . import spc
 from .charts import (
     ASSURANCE_TEXT,
     RULE_NAMES,
@@ -108,6 +108,14 @@ def scale_and_unit(measure) -> tuple[float, str]:
     if measure.value_type == "rate":
         return float(measure.rate_per or 1), f" per {measure.rate_per:,}" if measure.rate_per else ""
     return 1.0, f" {measure.unit}" if measure.unit else ""
+
+
+def published(measure, numerator: int | None, denominator: int | None, value) -> disclosure.Published:
+    """A data point of this measure as a suppressed view shows it, in the measure's unit."""
+    scale, unit = scale_and_unit(measure)
+    return disclosure.publish(
+        numerator, denominator, value, scale=scale, unit=unit, value_is_count=measure.value_is_count
+    )
 
 
 def chart_for(measure, series: Series, settings=None) -> ChartResult:

@@ -1,4 +1,3 @@
-import csv
 import uuid
 
 from django.contrib import messages
@@ -14,15 +13,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collaborative.models import Collaborative
-from organisations import access
+from organisations import access, exports
 from organisations.audit import record
 from organisations.models import AuditEvent
 from qi_projects.models import ImprovementProject
 
-from . import disclosure, series
 from . import periods as P
+from . import series
 from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, UploadForm
-from .importing import COLUMNS, FileRefused, apply, check_for, import_file, read_rows
+from .importing import COLUMNS, LIMITS, FileRefused, apply, check_for, collaborative_start, import_file
 from .models import ChartSettings, DataPoint, DataPointRevision, Measure, MeasureTemplate, point_payload
 
 GRID_PERIODS = 6
@@ -114,22 +113,13 @@ def measure_csv(request, org, pk):
         raise PermissionDenied
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-{measure.code}.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(COLUMNS)
     for point in DataPoint.objects.filter(measure=measure).order_by("stratum", "period_start"):
         numerator, denominator, value = point.numerator, point.denominator, point.value
         if not raw:
-            numerator, denominator = disclosure.suppress_count(numerator), disclosure.suppress_count(denominator)
-        writer.writerow(
-            [
-                measure.code,
-                point.period_start.isoformat(),
-                point.stratum,
-                disclosure.display(numerator) if not raw else _blank(numerator),
-                disclosure.display(denominator) if not raw else _blank(denominator),
-                _blank(value),
-            ]
-        )
+            numerator, denominator, _, value = series.published(measure, numerator, denominator, value).cells()
+        writer.writerow([measure.code, point.period_start.isoformat(), point.stratum, numerator, denominator, value])
     record(
         AuditEvent.Action.EXPORT,
         request=request,
@@ -148,15 +138,18 @@ def _blank(value) -> str:
 # --- Data entry grid -----------------------------------------------------------------
 
 
-def grid_periods(measure, request) -> list:
-    today = timezone.localdate()
-    last = P.current_start(measure.frequency, today)
+def grid_periods(measure, request, started) -> list:
+    """The grid's periods, ending at ?to= if given, never outside the periods data may have."""
+    frequency = measure.frequency
+    earliest, current = P.bounds(frequency, started, timezone.localdate())
+    last = current
     try:
-        last = P.current_start(measure.frequency, timezone.datetime.fromisoformat(request.GET["to"]).date())
+        last = P.current_start(frequency, timezone.datetime.fromisoformat(request.GET["to"]).date())
     except (KeyError, ValueError):
         pass
-    first = P.step(measure.frequency, last, -(GRID_PERIODS - 1))
-    return P.series(measure.frequency, first, last)
+    last = max(min(last, current), min(P.step(frequency, earliest, GRID_PERIODS - 1), current))
+    first = max(P.step(frequency, last, -(GRID_PERIODS - 1)), earliest)
+    return P.series(frequency, first, last)
 
 
 def cell_name(period, stratum, part) -> str:
@@ -263,13 +256,15 @@ def measure_grid(request, org, pk):
     measure = _measure(request, pk)
     may_log = access.can(request.user, "log_work", organisation)
     strata = series.strata_of(measure)
-    periods = grid_periods(measure, request)
+    started = collaborative_start(organisation)
+    periods = grid_periods(measure, request, started)
+    earliest, _ = P.bounds(measure.frequency, started, timezone.localdate())
     context = {
         "organisation": organisation,
         "measure": measure,
         "strata": strata,
         "may_log": may_log,
-        "earlier": P.step(measure.frequency, periods[0], -1).isoformat(),
+        "earlier": P.step(measure.frequency, periods[0], -1).isoformat() if periods[0] > earliest else None,
     }
     if request.method == "POST":
         rows = _cell_rows_from_post(measure, request.POST, periods, strata)
@@ -348,7 +343,7 @@ UPLOAD_SALT = "measures.upload"
 @access.requires("view_workspace", post="log_work")
 def data_import(request, org):
     organisation = request.organisation
-    context = {"organisation": organisation, "form": UploadForm()}
+    context = {"organisation": organisation, "form": UploadForm(), "limits": LIMITS}
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm_import(request, organisation)
     if request.method == "POST":
@@ -364,7 +359,7 @@ def data_import(request, org):
             form.add_error("file", str(refused))
             return render(request, "measures/import.html", context, status=422)
         if summary is None:
-            context.update(errors=result.errors, file_name=upload.name, rows_checked=len(read_rows(upload.name, data)))
+            context.update(result=result, errors=result.errors, file_name=upload.name, rows_checked=result.rows)
             return render(request, "measures/import.html", context, status=422)
         # Keep the checked file until it is confirmed: in shared storage, not in this process.
         path = default_storage.save(
@@ -397,7 +392,14 @@ def _confirm_import(request, organisation):
         return render(
             request,
             "measures/import.html",
-            {"organisation": organisation, "form": UploadForm(), "errors": result.errors, "file_name": ticket["name"]},
+            {
+                "organisation": organisation,
+                "form": UploadForm(),
+                "result": result,
+                "errors": result.errors,
+                "file_name": ticket["name"],
+                "limits": LIMITS,
+            },
             status=422,
         )
     record(
@@ -420,7 +422,7 @@ def import_template(request, org):
     organisation = request.organisation
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-data-template.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(COLUMNS)
     today = timezone.localdate()
     measures = Measure.objects.filter(organisation=organisation)

@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
@@ -15,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from . import access
+from . import access, exports
 from . import team as membership_changes
 from .adapters import SESSION_KEY
 from .audit import record
@@ -77,7 +75,7 @@ def team_export(request, org):
     organisation = request.organisation
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-team.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(["name", "email", "role"])
     for m in Membership.objects.filter(organisation=organisation).select_related("user"):
         writer.writerow([m.user.get_full_name(), m.user.email, m.get_role_display()])

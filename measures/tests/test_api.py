@@ -117,3 +117,70 @@ def test_a_token_stops_working_when_its_owner_leaves_the_role(client, cast, toke
         Membership.objects.filter(user=cast.lead, role="lead").delete()
     response = put(client, token, POINTS)
     assert response.status_code == 401 and "no longer" in response.json()["error"]
+
+
+def send(client, secret, body: bytes):
+    headers = {"Authorization": f"Bearer {secret}"}
+    return client.put(URL.format(code="EIP"), data=body, content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # json.loads alone raises RecursionError
+        (b'{"points": [{"numerator": ' + b"1" * 5_000 + b"}]}", "not valid JSON"),  # past int()'s digit limit
+        (b'{"points": [1, 2', "not valid JSON"),
+        (b"\xff\xfe\x00", "UTF-8"),
+    ],
+)
+def test_malformed_or_deeply_nested_json_gets_a_json_400(client, token, body, words):
+    response = send(client, token, body)
+    assert response.status_code == 400
+    assert words in response.json()["error"]
+    with scopes_disabled():
+        assert not DataPoint.objects.exists()
+
+
+def test_a_body_over_5_mb_gets_a_json_413_before_it_is_parsed(client, token):
+    padding = " " * (5 * 1024 * 1024)
+    response = send(client, token, json.dumps({"points": POINTS}).encode() + padding.encode())
+    assert response.status_code == 413
+    assert "at most 5 MB" in response.json()["error"]
+    with scopes_disabled():
+        assert not DataPoint.objects.exists()
+
+
+def test_a_body_too_large_for_any_upload_still_gets_json(client, token):
+    response = client.generic(
+        "PUT",
+        URL.format(code="EIP"),
+        b"",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 413 and "at most 5 MB" in response.json()["error"]
+
+
+def test_more_than_50000_points_get_a_json_413(client, token):
+    points = [{"period_start": "2025-01-01"}] * 50_001
+    response = put(client, token, points)
+    assert response.status_code == 413
+    assert response.json()["error"] == "Send at most 50,000 points per request; this request has 50,001."
+    with scopes_disabled():
+        assert not DataPoint.objects.exists()
+
+
+def test_a_field_that_is_a_list_or_object_is_a_field_error(client, token):
+    nested = {"period_start": "2025-01-01", "stratum": "all", "numerator": [[[12]]], "denominator": {"n": 40}}
+    response = put(client, token, [POINTS[0], nested])
+    assert response.status_code == 422
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(1, "numerator")]
+    with scopes_disabled():
+        assert not DataPoint.objects.exists()
+
+
+def test_only_the_first_200_problems_are_listed_and_the_rest_counted(client, token):
+    points = [{"period_start": "2025-01-15", "stratum": "all", "numerator": 1, "denominator": 2}] * 250
+    body = put(client, token, points).json()
+    assert len(body["errors"]) == 200 and body["error_count"] == 250 and body["unlisted"] == 50

@@ -57,6 +57,12 @@ def test_good_rows_become_records():
         ("PM1,2025-01-01,all,1,4,", "numerator", "takes a value"),
         ("PM1,2025-01-01,all,,,", "value", "missing"),
         ("PM1,2025-01-01,all,,,lots", "value", "must be a number"),
+        ("OM1,2025-01-01,all,١٢,40,", "numerator", "digits 0 to 9"),  # int() and Decimal() read these as 12
+        ("OM1,2025-01-01,all,12,٤٠,", "denominator", "digits 0 to 9"),
+        ("PM1,2025-01-01,all,,,４.５", "value", "digits 0 to 9"),
+        ("OM1,2025-01-01,all,1_2,40,", "numerator", "whole number"),  # Decimal() reads 1_2 as 12
+        ("PM1,2025-01-01,all,,,NaN", "value", "must be a number"),
+        ("OM1,٢٠٢٥-٠١-٠١,all,1,2,", "period_start", "digits 0 to 9"),
     ],
 )
 def test_each_kind_of_bad_row_is_named_by_row_and_column(row, column, words):

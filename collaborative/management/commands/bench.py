@@ -3,6 +3,7 @@
 import io
 import statistics
 import time
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
+from collaborative.models import Collaborative
 from measures import spc
 from measures.importing import import_file
 from measures.models import DataPoint, Measure
@@ -124,9 +126,11 @@ class Command(BaseCommand):
         """10,000 new rows in one all-or-nothing import, rolled back afterwards."""
         with scopes_disabled():
             measures = list(Measure.objects.filter(organisation=organisation).order_by("code"))
-            last = DataPoint.objects.filter(organisation=organisation).order_by("-period_start").first().period_start
+            first = DataPoint.objects.filter(organisation=organisation).order_by("period_start").first().period_start
         lines = ["measure_code,period_start,stratum,numerator,denominator,value"]
-        year = last.year + 1
+        # 200 new months per measure and group, all before the seeded data: periods may reach back five
+        # years before the collaborative started, so the rolled-back transaction moves its start to fit them.
+        year = first.year - 17
         for measure in measures:
             strata = ["all"] + [
                 f"{measure.dimension}:{c}"
@@ -145,6 +149,9 @@ class Command(BaseCommand):
         elapsed = None
         try:
             with transaction.atomic(), scope(organisation=[organisation.pk]):
+                Collaborative.objects.filter(enrolments__organisation=organisation).update(
+                    start_date=date(year + 5, 1, 1)
+                )
                 start = time.perf_counter()
                 result, summary = import_file(organisation, "bench.csv", data, by=None, source="bench")
                 elapsed = time.perf_counter() - start

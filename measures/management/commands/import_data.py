@@ -3,13 +3,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from measures.importing import FileRefused, import_file
+from measures.importing import LIMITS, FileRefused, import_file
 from organisations.audit import record
 from organisations.models import AuditEvent, Organisation
 
 
 class Command(BaseCommand):
-    help = "Import a CSV or XLSX file of measure data for one organisation: all rows or none."
+    help = (
+        "Import a CSV or XLSX file of measure data for one organisation: all rows or none. "
+        f"A file can be {LIMITS}. The first 200 problems are listed and the rest counted."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--organisation", required=True, help="The organisation's slug.")
@@ -33,7 +36,9 @@ class Command(BaseCommand):
             if summary is None:
                 for error in result.errors:
                     self.stderr.write(str(error))
-                raise CommandError(f"{len(result.errors)} problems found: nothing was imported.")
+                if result.unlisted:
+                    self.stderr.write(f"and {result.unlisted:,} more problems")
+                raise CommandError(f"{result.error_count:,} problems found: nothing was imported.")
             if not dry_run:
                 record(
                     AuditEvent.Action.CREATE,
