@@ -4,6 +4,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 from django.utils.text import slugify
 
+from organisations import text as bounded
 from organisations.models import Organisation, Role
 
 from .models import CoachingSession, Collaborative, Enrolment, Invoice, MeetingAction, TeamMeeting
@@ -51,14 +52,14 @@ class EnrolmentForm(forms.Form):
         label="Existing organisation",
         help_text="Choose one, or leave empty and name a new organisation below.",
     )
-    new_name = forms.CharField(label="New organisation's name", max_length=200, required=False)
+    new_name = bounded.VisibleCharField(label="New organisation's name", max_length=200, required=False)
     new_kind = forms.ChoiceField(label="New organisation's type", choices=Organisation.Kind.choices, required=False)
     start_date = forms.DateField(label="Start date", widget=DateInput())
-    lead_name = forms.CharField(label="Project lead's name", max_length=200, required=False)
+    lead_name = bounded.VisibleCharField(label="Project lead's name", max_length=200, required=False)
     lead_email = forms.EmailField(
         label="Project lead's email", required=False, help_text="They are sent an invitation to create their account."
     )
-    sponsor_name = forms.CharField(label="Executive sponsor's name", max_length=200, required=False)
+    sponsor_name = bounded.VisibleCharField(label="Executive sponsor's name", max_length=200, required=False)
     sponsor_email = forms.EmailField(label="Executive sponsor's email", required=False)
     coach = StaffChoiceField(queryset=get_user_model().objects.none(), required=False, label="QI coach")
     experts = StaffMultipleChoiceField(
@@ -143,12 +144,12 @@ class StartPhaseForm(forms.Form):
 
 class AdjustPhaseForm(forms.Form):
     new_end = forms.DateField(label="New planned end date", widget=DateInput())
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    reason = bounded.VisibleCharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class GatePassForm(forms.Form):
     on_date = forms.DateField(label="Date the gate was passed", widget=DateInput(), initial=timezone.localdate)
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = bounded.VisibleCharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class TeamMeetingForm(forms.ModelForm):

@@ -8,11 +8,13 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from organisations import text as bounded
+
 
 class Collaborative(models.Model):
     """One run (wave) of the programme."""
 
-    name = models.CharField(max_length=200)
+    name = bounded.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     start_date = models.DateField()
     local_design_months = models.PositiveSmallIntegerField(default=6)
@@ -75,9 +77,9 @@ class Enrolment(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="enrolments")
     start_date = models.DateField()
     active = models.BooleanField(default=True)
-    lead_name = models.CharField("project lead's name", max_length=200, blank=True)
+    lead_name = bounded.CharField("project lead's name", max_length=200, blank=True)
     lead_email = models.EmailField("project lead's email", blank=True)
-    sponsor_name = models.CharField("executive sponsor's name", max_length=200, blank=True)
+    sponsor_name = bounded.CharField("executive sponsor's name", max_length=200, blank=True)
     sponsor_email = models.EmailField("executive sponsor's email", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -204,7 +206,7 @@ class PhaseEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     on_date = models.DateField(help_text="The date the change takes effect.")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
+    reason = bounded.TextField(blank=True)
     old_end = models.DateField(null=True, blank=True)
     new_end = models.DateField(null=True, blank=True)
     evidence = models.JSONField(default=dict, blank=True)
@@ -223,8 +225,8 @@ class GateTick(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="ticks")
-    key = models.CharField(max_length=40)
-    note = models.TextField()
+    key = bounded.CharField(max_length=40)
+    note = bounded.TextField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -242,8 +244,8 @@ class TeamMeeting(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
-    attendees = models.TextField(help_text="Who was there: names or roles, one per line.")
-    notes = models.TextField(blank=True)
+    attendees = bounded.TextField(help_text="Who was there: names or roles, one per line.")
+    notes = bounded.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -259,8 +261,8 @@ class TeamMeeting(models.Model):
 class MeetingAction(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     meeting = models.ForeignKey(TeamMeeting, on_delete=models.CASCADE, related_name="actions")
-    description = models.CharField(max_length=300)
-    owner = models.CharField(max_length=200)
+    description = bounded.CharField(max_length=300)
+    owner = bounded.CharField(max_length=200)
     due_on = models.DateField()
     done = models.BooleanField(default=False)
 
@@ -279,9 +281,9 @@ class CoachingSession(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    attendees = models.TextField()
-    notes = models.TextField()
-    agreed_actions = models.TextField(blank=True)
+    attendees = bounded.TextField()
+    notes = bounded.TextField()
+    agreed_actions = bounded.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organisation="organisation")
@@ -303,7 +305,7 @@ class Invoice(models.Model):
     issued_on = models.DateField(null=True, blank=True)
     due_on = models.DateField()
     paid_on = models.DateField(null=True, blank=True)
-    reference = models.CharField(max_length=60, blank=True)
+    reference = bounded.CharField(max_length=60, blank=True)
     net_pence = models.PositiveIntegerField()
     vat_pence = models.PositiveIntegerField()
     gross_pence = models.PositiveIntegerField()

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 
+from organisations import text as bounded
 from qi_projects import equality
 from qi_projects.forms import Radios, _none
 from qi_projects.models import ChangeTheoryElement
@@ -27,7 +28,7 @@ class UploadForm(forms.Form):
 
 
 class ChartSettingsForm(forms.ModelForm):
-    rebase_text = forms.CharField(
+    rebase_text = bounded.VisibleCharField(
         label="Recalculate limits from (one period start per line, YYYY-MM-DD)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

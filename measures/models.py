@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from organisations import text as bounded
 from qi_projects import equality
 
 
@@ -45,19 +46,19 @@ class Improvement(models.TextChoices):
 class MeasureDefinition(models.Model):
     """The fields a measure and a library template share, and their rules."""
 
-    code = models.CharField(
+    code = bounded.CharField(
         max_length=20, help_text="A short code used in data files, for example OM1 or PM2. Letters, digits, - and _."
     )
-    name = models.CharField(max_length=200)
+    name = bounded.CharField(max_length=200)
     kind = models.CharField("Type", max_length=20, choices=Kind.choices)
     value_type = models.CharField("What is recorded", max_length=20, choices=ValueType.choices)
-    operational_definition = models.TextField(
+    operational_definition = bounded.TextField(
         help_text="Exactly what is counted, who is included and excluded, and when, so that anyone would count it "
         "the same way."
     )
-    numerator_definition = models.TextField(blank=True, help_text="For a proportion or rate: what is counted.")
-    denominator_definition = models.TextField(blank=True, help_text="For a proportion or rate: out of what.")
-    unit = models.CharField(
+    numerator_definition = bounded.TextField(blank=True, help_text="For a proportion or rate: what is counted.")
+    denominator_definition = bounded.TextField(blank=True, help_text="For a proportion or rate: out of what.")
+    unit = bounded.CharField(
         max_length=40, blank=True, help_text="For a plain value: its unit, for example days or people."
     )
     rate_per = models.PositiveIntegerField(
@@ -69,17 +70,17 @@ class MeasureDefinition(models.Model):
         help_text="For a plain value such as detentions or visits: shown beyond the organisation, it is rounded to "
         "the nearest 5 and hidden under 5, like any count. A proportion or rate has its own counts already.",
     )
-    data_source = models.CharField(max_length=200, help_text="For example the Mental Health Services Data Set.")
+    data_source = bounded.CharField(max_length=200, help_text="For example the Mental Health Services Data Set.")
     frequency = models.CharField("Collection frequency", max_length=20, choices=Frequency.choices)
     improvement = models.CharField("Improvement direction", max_length=10, choices=Improvement.choices)
-    dimension = models.CharField(
+    dimension = bounded.CharField(
         "Broken down by",
         max_length=30,
         blank=True,
         choices=equality.dimension_choices(),
         help_text="The equality dimension whose groups are compared. Leave blank if not broken down.",
     )
-    reference_category = models.CharField(
+    reference_category = bounded.CharField(
         "Reference group",
         max_length=30,
         blank=True,
@@ -163,7 +164,7 @@ class MeasureTemplate(MeasureDefinition):
     collaborative = models.ForeignKey(
         "collaborative.Collaborative", on_delete=models.CASCADE, related_name="measure_library"
     )
-    guidance = models.TextField(blank=True, help_text="Why and how to use this measure.")
+    guidance = bounded.TextField(blank=True, help_text="Why and how to use this measure.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -283,7 +284,7 @@ class ChartSettings(models.Model):
         help_text="Period starts (YYYY-MM-DD) where a new period "
         "with its own mean and limits begins, after a known change.",
     )
-    rules = models.CharField(
+    rules = bounded.CharField(
         max_length=20,
         default="mdc",
         choices=[("mdc", "Making Data Count (2023)"), ("mdc-pre2023", "Making Data Count (before 2023)")],
@@ -309,7 +310,7 @@ class DataPoint(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="data_points")
     period_start = models.DateField()
-    stratum = models.CharField(max_length=40, default="all")
+    stratum = bounded.CharField(max_length=40, default="all")
     numerator = models.BigIntegerField(null=True, blank=True)
     denominator = models.BigIntegerField(null=True, blank=True)
     value = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
@@ -317,7 +318,7 @@ class DataPoint(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    source = models.CharField(max_length=20, default="grid")
+    source = bounded.CharField(max_length=20, default="grid")
 
     objects = ScopedManager(organisation="organisation", _manager_class=models.Manager.from_queryset(DataPointQuerySet))
 
@@ -353,7 +354,7 @@ class DataPointRevision(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField()
-    stratum = models.CharField(max_length=40)
+    stratum = bounded.CharField(max_length=40)
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
     source = models.CharField(max_length=20)

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from . import text as bounded
 from .models import PROGRAMME_ROLES, TEAM_ROLES, Invitation, Organisation, Role
 
 INVITATION_DAYS = 14
@@ -104,7 +105,7 @@ class ProgrammeInvitationForm(InvitationForm):
 
 class AuditFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False, label="Organisation")
-    user = forms.CharField(required=False, label="User email contains")
+    user = bounded.VisibleCharField(required=False, label="User email contains", max_length=254)
     date_from = forms.DateField(
         required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from . import text as bounded
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -62,7 +64,7 @@ class Organisation(models.Model):
         VOLUNTARY_SECTOR = "voluntary", "Voluntary sector organisation"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200)
+    name = bounded.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.MENTAL_HEALTH_TRUST)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -136,7 +138,7 @@ class Assignment(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
     role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in ASSIGNED_ROLES])
-    specialism = models.CharField(max_length=200, blank=True, help_text="For experts: equality area or coproduction.")
+    specialism = bounded.CharField(max_length=200, blank=True, help_text="For experts: equality area or coproduction.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager(organisation="organisation")
@@ -295,15 +297,15 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    user_email = models.CharField(max_length=254, blank=True)
+    user_email = bounded.CharField(max_length=254, blank=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    summary = models.CharField(max_length=300, blank=True)
-    path = models.CharField(max_length=300, blank=True)
+    object_type = bounded.CharField(max_length=100, blank=True)
+    object_id = bounded.CharField(max_length=64, blank=True)
+    summary = bounded.CharField(max_length=300, blank=True)
+    path = bounded.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()
@@ -356,9 +358,9 @@ class ApiToken(models.Model):
     PREFIX = "amhe"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What uses it, for example 'Data warehouse nightly load'.")
-    key_id = models.CharField(max_length=16, unique=True)
-    secret_hash = models.CharField(max_length=64)
+    name = bounded.CharField(max_length=100, help_text="What uses it, for example 'Data warehouse nightly load'.")
+    key_id = bounded.CharField(max_length=16, unique=True)
+    secret_hash = bounded.CharField(max_length=64)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -418,13 +420,13 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=40)  # "feedback", "mention", "learning_set", "reminder", ...
+    kind = bounded.CharField(max_length=40)  # "feedback", "mention", "learning_set", "reminder", ...
     about_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
     about_id = models.PositiveBigIntegerField()
     about = GenericForeignKey("about_type", "about_id")
-    text = models.CharField(max_length=300)
-    detail = models.TextField(blank=True, max_length=1000)
-    url = models.CharField(max_length=500, blank=True)
+    text = bounded.CharField(max_length=300)
+    detail = bounded.TextField(blank=True, max_length=1000)
+    url = bounded.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

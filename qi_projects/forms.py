@@ -4,6 +4,8 @@ import io
 from django import forms
 from django.utils import timezone
 
+from organisations import text as bounded
+
 from . import equality
 from .models import (
     CoproductionEntry,
@@ -247,20 +249,20 @@ class VersionedForm(forms.Form):
 
 
 class AimForm(VersionedForm):
-    aim = forms.CharField(label="Aim", widget=forms.Textarea(attrs={"rows": 3}))
+    aim = bounded.VisibleCharField(label="Aim", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ElementAddForm(VersionedForm):
     kind = forms.ChoiceField(choices=Kind.choices, widget=forms.HiddenInput)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    text = forms.CharField(max_length=300)
-    description = forms.CharField(required=False, widget=forms.HiddenInput)
+    text = bounded.VisibleCharField(max_length=300)
+    description = bounded.VisibleCharField(required=False, widget=forms.HiddenInput)
 
 
 class ElementEditForm(VersionedForm):
     element = forms.IntegerField(widget=forms.HiddenInput)
-    text = forms.CharField(label="Text", max_length=300)
-    description = forms.CharField(
+    text = bounded.VisibleCharField(label="Text", max_length=300)
+    description = bounded.VisibleCharField(
         label="Description (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 

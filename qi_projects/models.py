@@ -29,6 +29,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from organisations import text as bounded
+
 from . import equality
 
 
@@ -79,8 +81,8 @@ STAGE_MOVES: dict[str, list[str]] = {
 
 class ElementBase(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    text = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    text = bounded.CharField(max_length=300)
+    description = bounded.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -105,7 +107,7 @@ class VersionBase(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    summary = models.CharField(max_length=300)
+    summary = bounded.CharField(max_length=300)
     snapshot = models.JSONField()
 
     class Meta:
@@ -127,7 +129,7 @@ class VersionBase(models.Model):
 class Diagram(models.Model):
     """What the programme and local change theories share: an aim, elements, versions."""
 
-    aim = models.TextField(blank=True)
+    aim = bounded.TextField(blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -377,14 +379,14 @@ class ImprovementProject(models.Model):
     """One improvement project of an organisation (an organisation may run several)."""
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="projects")
-    title = models.CharField(max_length=200)
-    aim = models.TextField(
+    title = bounded.CharField(max_length=200)
+    aim = bounded.TextField(
         "SMART aim",
         help_text="Specific, measurable, achievable, relevant and time-bound: what will improve, for whom, "
         "by how much and by when.",
     )
     target_value = models.DecimalField("Target", max_digits=12, decimal_places=2)
-    target_unit = models.CharField("Unit of the target", max_length=40, help_text="For example %, days or people.")
+    target_unit = bounded.CharField("Unit of the target", max_length=40, help_text="For example %, days or people.")
     target_date = models.DateField("Target date")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
@@ -422,12 +424,12 @@ class FocusPopulation(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     project = models.ForeignKey(ImprovementProject, on_delete=models.CASCADE, related_name="focus_populations")
-    name = models.CharField(max_length=200, help_text="How you describe the group, for example “Young Black men”.")
+    name = bounded.CharField(max_length=200, help_text="How you describe the group, for example “Young Black men”.")
     groups = models.JSONField(default=list, blank=True)
-    local_description = models.TextField(blank=True)
+    local_description = bounded.TextField(blank=True)
     inequality = models.CharField("Type of inequality", max_length=20, choices=Inequality.choices)
-    evidence = models.TextField(help_text="What shows this group faces the worst inequality: data, voices, reports.")
-    reference_group = models.CharField(max_length=60)
+    evidence = bounded.TextField(help_text="What shows this group faces the worst inequality: data, voices, reports.")
+    reference_group = bounded.CharField(max_length=60)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -491,12 +493,12 @@ class PopulationProfile(models.Model):
     project = models.ForeignKey(
         ImprovementProject, on_delete=models.CASCADE, null=True, blank=True, related_name="profiles"
     )
-    title = models.CharField(max_length=200)
+    title = bounded.CharField(max_length=200)
     dimension = models.CharField(max_length=30, choices=equality.dimension_choices())
-    population_source = models.CharField("Source of the population figures", max_length=200)
+    population_source = bounded.CharField("Source of the population figures", max_length=200)
     population_year = models.PositiveSmallIntegerField("Year of the population figures")
     compared = models.CharField("Compared with", max_length=20, choices=Compared.choices)
-    caseload_source = models.CharField("Source of the service figures", max_length=200)
+    caseload_source = bounded.CharField("Source of the service figures", max_length=200)
     caseload_year = models.PositiveSmallIntegerField("Year of the service figures")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -540,7 +542,7 @@ def vars_of(rep: equality.Representation) -> dict:
 class ProfileRow(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     profile = models.ForeignKey(PopulationProfile, on_delete=models.CASCADE, related_name="rows")
-    category = models.CharField(max_length=30)
+    category = bounded.CharField(max_length=30)
     population = models.PositiveIntegerField()
     caseload = models.PositiveIntegerField()
 
@@ -636,8 +638,8 @@ class ChangeTheoryElement(ElementBase):
     adapted = models.BooleanField(default=False)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.IDEA)
     stage_changed_at = models.DateTimeField(null=True, blank=True)
-    spreading_to = models.TextField(blank=True, help_text="The teams or sites the change is spreading to, one a line.")
-    spread_target = models.CharField(
+    spreading_to = bounded.TextField(blank=True, help_text="The teams or sites the change is spreading to, one a line.")
+    spread_target = bounded.CharField(
         max_length=200, blank=True, help_text="For example “all 6 community teams by March 2027”."
     )
 
@@ -730,7 +732,7 @@ class CoproductionEntry(models.Model):
         ImprovementProject, on_delete=models.CASCADE, null=True, blank=True, related_name="coproduction"
     )
     date = models.DateField()
-    who = models.CharField(
+    who = bounded.CharField(
         "Who took part",
         max_length=300,
         help_text="Roles, not necessarily names: for example “4 service users from the early intervention "
@@ -739,8 +741,8 @@ class CoproductionEntry(models.Model):
     step = models.CharField("AMHE step", max_length=20, choices=Step.choices)
     level = models.CharField("Level of involvement", max_length=20, choices=Level.choices)
     topic = models.CharField("What it was about", max_length=30, choices=Topic.choices)
-    activity = models.TextField("What happened", blank=True)
-    what_changed = models.TextField("What changed as a result")
+    activity = bounded.TextField("What happened", blank=True)
+    what_changed = bounded.TextField("What changed as a result")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

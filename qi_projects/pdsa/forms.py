@@ -12,6 +12,7 @@ from django import forms
 
 from collaborative.forms import DateInput
 from measures.models import Measure
+from organisations import text as bounded
 from qi_projects.forms import Radios
 from qi_projects.models import STAGE_MOVES, ChangeTheoryElement, Kind, Stage
 
@@ -143,19 +144,21 @@ class DoForm(forms.Form):
     actual_end = forms.DateField(
         label="Actual end", widget=DateInput(), required=False, help_text="Leave empty while the test is running."
     )
-    what_was_done = forms.CharField(label="What was done", widget=text_area(), required=False)
-    what_happened = forms.CharField(label="What happened", widget=text_area(), required=False)
-    problems = forms.CharField(label="Problems and unexpected observations", widget=text_area(), required=False)
+    what_was_done = bounded.VisibleCharField(label="What was done", widget=text_area(), required=False)
+    what_happened = bounded.VisibleCharField(label="What happened", widget=text_area(), required=False)
+    problems = bounded.VisibleCharField(
+        label="Problems and unexpected observations", widget=text_area(), required=False
+    )
 
 
 class StudyForm(forms.Form):
-    results = forms.CharField(
+    results = bounded.VisibleCharField(
         label="Results compared with the prediction",
         widget=text_area(4),
         required=False,
         help_text="What happened against what you predicted, with the data.",
     )
-    learning = forms.CharField(label="What we learned", widget=text_area(), required=False)
+    learning = bounded.VisibleCharField(label="What we learned", widget=text_area(), required=False)
 
 
 class ActForm(forms.Form):
@@ -166,7 +169,7 @@ class ActForm(forms.Form):
         required=False,
         help_text="Adopt the change as it is, adapt it and test again, or abandon it.",
     )
-    next_step = forms.CharField(label="Next step", widget=text_area(), required=False)
+    next_step = bounded.VisibleCharField(label="Next step", widget=text_area(), required=False)
 
 
 class AttachmentForm(forms.Form):
@@ -194,7 +197,7 @@ class AttachmentForm(forms.Form):
 
 class MoveForm(forms.Form):
     stage = forms.ChoiceField(label="Move to", widget=Radios)
-    evidence = forms.CharField(
+    evidence = bounded.VisibleCharField(
         label="Evidence for the move",
         widget=text_area(4),
         required=False,
@@ -212,10 +215,10 @@ class MoveForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Measures that show a signal",
     )
-    spreading_to = forms.CharField(
+    spreading_to = bounded.VisibleCharField(
         label="Spreading to (teams or sites)", widget=text_area(2), required=False, help_text="For spreading only."
     )
-    spread_target = forms.CharField(
+    spread_target = bounded.VisibleCharField(
         label="Spread target", max_length=200, required=False, help_text="For example all 6 teams by March 2027."
     )
 
@@ -234,7 +237,7 @@ SCORE_CHOICES = [(str(score), f"{score} {label}") for score, label in scoring.SC
 
 class ScoreForm(forms.Form):
     score = forms.TypedChoiceField(label="Progress score", choices=SCORE_CHOICES, coerce=Decimal)
-    reason = forms.CharField(
+    reason = bounded.VisibleCharField(
         label="Why the suggestion is not right",
         widget=text_area(3),
         help_text="Recorded with your name and the date, next to the suggestion.",

@@ -15,6 +15,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from organisations import text as bounded
 from qi_projects.models import STAGE_MOVES, ChangeTheory, ChangeTheoryElement, ImprovementProject, Kind, Stage
 
 # --- Testing and scaling up: change idea lifecycle, PDSA cycles, feedback -------------
@@ -40,7 +41,7 @@ class Comment(models.Model):
         ChangeTheoryElement, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    body = models.TextField("Comment")
+    body = bounded.TextField("Comment", max_length=bounded.COMMENT)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organisation="organisation")
@@ -59,11 +60,11 @@ class ChangeIdeaMove(models.Model):
     change_idea = models.ForeignKey(ChangeTheoryElement, on_delete=models.CASCADE, related_name="moves")
     from_stage = models.CharField(max_length=20, choices=Stage.choices)
     to_stage = models.CharField(max_length=20, choices=Stage.choices)
-    evidence = models.TextField()
+    evidence = bounded.TextField()
     cycles = models.ManyToManyField("PdsaCycle", blank=True, related_name="+")
     measures = models.ManyToManyField("measures.Measure", blank=True, related_name="+")
-    spreading_to = models.TextField(blank=True)
-    spread_target = models.CharField(max_length=200, blank=True)
+    spreading_to = bounded.TextField(blank=True)
+    spread_target = bounded.CharField(max_length=200, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
@@ -192,32 +193,32 @@ class PdsaCycle(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
 
     # Plan
-    objective = models.CharField(max_length=300, help_text="What this cycle tests, in one sentence.")
-    questions = models.TextField("Questions", blank=True, help_text="What you want to find out.")
-    prediction = models.TextField(
+    objective = bounded.CharField(max_length=300, help_text="What this cycle tests, in one sentence.")
+    questions = bounded.TextField("Questions", blank=True, help_text="What you want to find out.")
+    prediction = bounded.TextField(
         help_text="What you expect to happen, stated before the test. It cannot be changed once Do starts."
     )
-    who = models.CharField("Who", max_length=300, blank=True)
-    where = models.CharField("Where", max_length=300, blank=True)
+    who = bounded.CharField("Who", max_length=300, blank=True)
+    where = bounded.CharField("Where", max_length=300, blank=True)
     planned_start = models.DateField("Planned start")
     planned_end = models.DateField("Planned end")
-    data_collection = models.TextField("Data to collect", blank=True, help_text="What data you will collect, how.")
+    data_collection = bounded.TextField("Data to collect", blank=True, help_text="What data you will collect, how.")
     measures = models.ManyToManyField("measures.Measure", blank=True, related_name="pdsa_cycles")
 
     # Do
-    what_was_done = models.TextField("What was done", blank=True)
-    what_happened = models.TextField("What happened", blank=True)
-    problems = models.TextField("Problems and unexpected observations", blank=True)
+    what_was_done = bounded.TextField("What was done", blank=True)
+    what_happened = bounded.TextField("What happened", blank=True)
+    problems = bounded.TextField("Problems and unexpected observations", blank=True)
     actual_start = models.DateField("Actual start", null=True, blank=True)
     actual_end = models.DateField("Actual end", null=True, blank=True)
 
     # Study
-    results = models.TextField("Results compared with the prediction", blank=True)
-    learning = models.TextField("What we learned", blank=True)
+    results = bounded.TextField("Results compared with the prediction", blank=True)
+    learning = bounded.TextField("What we learned", blank=True)
 
     # Act
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    next_step = models.TextField("Next step", blank=True)
+    next_step = bounded.TextField("Next step", blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -429,7 +430,7 @@ class PdsaAttachment(models.Model):
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     cycle = models.ForeignKey(PdsaCycle, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=pdsa_upload_to, max_length=300)
-    name = models.CharField(max_length=200)
+    name = bounded.CharField(max_length=200)
     kind = models.CharField(max_length=20)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(
@@ -451,7 +452,7 @@ class PdsaDraft(models.Model):
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=60)  # "new", "new-after-<cycle>", "cycle-<cycle>-<stage>"
+    key = bounded.CharField(max_length=60)  # "new", "new-after-<cycle>", "cycle-<cycle>-<stage>"
     data = models.JSONField(default=dict)
     saved_at = models.DateTimeField(default=timezone.now)
 
@@ -473,7 +474,7 @@ class ProgressScore(models.Model):
     suggested = models.DecimalField(
         max_digits=2, decimal_places=1, help_text="The suggestion at the time, to tell when it has moved on."
     )
-    reason = models.TextField()
+    reason = bounded.TextField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
