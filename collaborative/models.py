@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from organisations import text as bounded
+from organisations.dates import near_today
 
 
 class Collaborative(models.Model):
@@ -243,7 +244,7 @@ class TeamMeeting(models.Model):
     """The project team's fortnightly meeting."""
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
+    date = models.DateField(validators=[near_today])
     attendees = bounded.TextField(help_text="Who was there: names or roles, one per line.")
     notes = bounded.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -263,7 +264,7 @@ class MeetingAction(models.Model):
     meeting = models.ForeignKey(TeamMeeting, on_delete=models.CASCADE, related_name="actions")
     description = bounded.CharField(max_length=300)
     owner = bounded.CharField(max_length=200)
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[near_today])
     done = models.BooleanField(default=False)
 
     objects = ScopedManager(organisation="organisation")
@@ -279,7 +280,7 @@ class CoachingSession(models.Model):
     """A coaching session recorded by the coach, visible to the organisation's team."""
 
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
+    date = models.DateField(validators=[near_today])
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     attendees = bounded.TextField()
     notes = bounded.TextField()
@@ -302,9 +303,9 @@ class Invoice(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="invoices")
     year = models.PositiveSmallIntegerField()
     scheduled_on = models.DateField()
-    issued_on = models.DateField(null=True, blank=True)
-    due_on = models.DateField()
-    paid_on = models.DateField(null=True, blank=True)
+    issued_on = models.DateField(null=True, blank=True, validators=[near_today])
+    due_on = models.DateField(validators=[near_today])
+    paid_on = models.DateField(null=True, blank=True, validators=[near_today])
     reference = bounded.CharField(max_length=60, blank=True)
     net_pence = models.PositiveIntegerField()
     vat_pence = models.PositiveIntegerField()

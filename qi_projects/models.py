@@ -30,6 +30,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from organisations import text as bounded
+from organisations.dates import near_today
 
 from . import equality
 
@@ -387,7 +388,7 @@ class ImprovementProject(models.Model):
     )
     target_value = models.DecimalField("Target", max_digits=12, decimal_places=2)
     target_unit = bounded.CharField("Unit of the target", max_length=40, help_text="For example %, days or people.")
-    target_date = models.DateField("Target date")
+    target_date = models.DateField("Target date", validators=[near_today])
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -731,7 +732,7 @@ class CoproductionEntry(models.Model):
     project = models.ForeignKey(
         ImprovementProject, on_delete=models.CASCADE, null=True, blank=True, related_name="coproduction"
     )
-    date = models.DateField()
+    date = models.DateField(validators=[near_today])
     who = bounded.CharField(
         "Who took part",
         max_length=300,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from organisations import text as bounded
+from organisations.dates import near_today
 from qi_projects.models import STAGE_MOVES, ChangeTheory, ChangeTheoryElement, ImprovementProject, Kind, Stage
 
 # --- Testing and scaling up: change idea lifecycle, PDSA cycles, feedback -------------
@@ -200,8 +201,8 @@ class PdsaCycle(models.Model):
     )
     who = bounded.CharField("Who", max_length=300, blank=True)
     where = bounded.CharField("Where", max_length=300, blank=True)
-    planned_start = models.DateField("Planned start")
-    planned_end = models.DateField("Planned end")
+    planned_start = models.DateField("Planned start", validators=[near_today])
+    planned_end = models.DateField("Planned end", validators=[near_today])
     data_collection = bounded.TextField("Data to collect", blank=True, help_text="What data you will collect, how.")
     measures = models.ManyToManyField("measures.Measure", blank=True, related_name="pdsa_cycles")
 
@@ -209,8 +210,8 @@ class PdsaCycle(models.Model):
     what_was_done = bounded.TextField("What was done", blank=True)
     what_happened = bounded.TextField("What happened", blank=True)
     problems = bounded.TextField("Problems and unexpected observations", blank=True)
-    actual_start = models.DateField("Actual start", null=True, blank=True)
-    actual_end = models.DateField("Actual end", null=True, blank=True)
+    actual_start = models.DateField("Actual start", null=True, blank=True, validators=[near_today])
+    actual_end = models.DateField("Actual end", null=True, blank=True, validators=[near_today])
 
     # Study
     results = bounded.TextField("Results compared with the prediction", blank=True)
