@@ -42,6 +42,7 @@ if SECRET_KEY == _DEV_SECRET_KEY and not (DEBUG or TESTING):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = "Advancing mental health equality collaborative"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

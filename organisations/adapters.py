@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -42,5 +43,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return "/"
 
     def send_mail(self, template_prefix, email, context):
+        # Emails name the site, not the host the request came in on ("localhost").
         context.setdefault("sent_at", timezone.now())
+        context.setdefault("site_name", settings.SITE_NAME)
+        context.setdefault("site_url", settings.SITE_URL)
         super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject):
+        return f"{settings.SITE_NAME}: {subject}"
