@@ -137,13 +137,13 @@ def _playwright():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fresh_shared_cache(django_db_setup, django_db_blocker):
+def _fresh_shared_cache():
     """Start from an empty shared cache: keys left in Redis by an earlier run (an idempotency
-    claim, a login rate limit) would otherwise change what these tests see. Not under xdist,
-    where another worker may already be using the cache."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        with django_db_blocker.unblock():
-            cache.clear()
+    claim, a login rate limit) would otherwise change what these tests see. (The database
+    cache of the embedded mode lives in the fresh test database.) Not under xdist, where
+    another worker may already be using the cache."""
+    if os.environ.get("REDIS_URL") and not os.environ.get("PYTEST_XDIST_WORKER"):
+        cache.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Plotly figures for the programme, as plain dicts (drawn by static/js/charts.js)."""
 
+import html
 from datetime import date
 
 PHASE_COLOURS = {1: "#005eb8", 2: "#007f3b", 3: "#330072"}
@@ -14,7 +15,7 @@ def timeline_figure(rows: list[dict], today: date, height: int | None = None) ->
         planned = {"y": [], "base": [], "x": [], "text": []}
         actual = {"y": [], "base": [], "x": [], "text": []}
         for row in rows:
-            name = row["organisation"].name
+            name = html.escape(row["organisation"].name)  # plotly draws markup in tick labels
             for phase in row["phases"]:
                 if phase.number != number:
                     continue

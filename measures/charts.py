@@ -7,6 +7,8 @@ Hover text says in plain words what a point means.
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -67,6 +69,12 @@ class Annotation:
     label: str
     detail: str
     kind: str = "pdsa"  # "pdsa" or "phase"
+
+
+def plain(text: str) -> str:
+    """Text a person typed, made safe for plotly's own markup: plotly draws `<a href>`, `<b>`
+    and `<br>` inside hover labels, titles and tick labels, so every `<` and `&` is an entity."""
+    return html.escape(str(text), quote=True)
 
 
 def point_words(point, scale: float = 1.0, unit: str = "") -> str:
@@ -146,7 +154,7 @@ def spc_figure(
             "x": x,
             "y": [scaled(p.value) for p in points],
             "marker": {"color": [POINT_COLOURS.get(p.point_type, GREY) for p in points], "size": 8},
-            "text": [f"{periods[i]:%b %Y}: {point_words(p, scale, unit)}" for i, p in enumerate(points)],
+            "text": [f"{periods[i]:%b %Y}: {plain(point_words(p, scale, unit))}" for i, p in enumerate(points)],
             "hoverinfo": "text",
             "name": "Data",
             "showlegend": False,
@@ -205,18 +213,21 @@ def spc_figure(
                     "size": 11,
                     "color": ["#005eb8" if n.kind == "pdsa" else "#330072" for n in annotations],
                 },
-                "text": [f"{n.on:%d %b %Y}: {n.label}<br>{n.detail}" for n in annotations],
+                "text": [f"{n.on:%d %b %Y}: {plain(n.label)}<br>{plain(n.detail)}" for n in annotations],
                 "hoverinfo": "text",
             }
         )
     return {
         "data": traces,
         "layout": {
-            "title": {"text": title} if title else None,
+            "title": {"text": plain(title)} if title else None,
             "height": 380,
             "margin": {"l": 50, "r": 10, "t": 40 if title else 10, "b": 40},
             "xaxis": {"type": "date"},
-            "yaxis": {"title": {"text": unit.strip()}, "rangemode": "tozero" if chart.chart_type != "xmr" else None},
+            "yaxis": {
+                "title": {"text": plain(unit.strip())},
+                "rangemode": "tozero" if chart.chart_type != "xmr" else None,
+            },
             "shapes": shapes,
             "legend": {"orientation": "h", "y": -0.15},
             "hovermode": "closest",
@@ -240,7 +251,7 @@ def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit=""
             "marker": {"color": GREY, "size": 8},
             "connectgaps": False,
             "text": [
-                f"{periods[i]:%b %Y}: " + ("no data (a gap)" if v is None else f"{_fmt(v)}{unit}")
+                f"{periods[i]:%b %Y}: " + ("no data (a gap)" if v is None else plain(f"{_fmt(v)}{unit}"))
                 for i, v in enumerate(y)
             ],
             "hoverinfo": "text",
