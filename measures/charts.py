@@ -8,7 +8,6 @@ Hover text says in plain words what a point means.
 from __future__ import annotations
 
 import html
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date

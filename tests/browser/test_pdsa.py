@@ -133,3 +133,19 @@ def test_what_was_typed_offline_is_kept_on_the_device_and_saved_when_back_online
     expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
     with scopes_disabled():
         assert PdsaDraft.objects.get().data["objective"] == ["Typed on the train"]
+
+
+def test_an_over_long_comment_gets_its_message_next_to_the_box_and_keeps_the_text(page, cast, browser_login):
+    from organisations.text import COMMENT
+    from qi_projects.pdsa.models import Comment
+
+    cycle = pdsa_factories.cycle(cast.org_a)
+    browser_login("coach@programme.example")
+    page.goto(f"/orgs/alpha/pdsa/{cycle.pk}/")
+    box = page.get_by_role("textbox", name="Comment")
+    box.fill("Have you asked carers? " + "x" * COMMENT)
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text(f"Ensure this value has at most {COMMENT} characters")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Comment")).to_have_value("Have you asked carers? " + "x" * COMMENT)
+    with scopes_disabled():
+        assert not Comment.objects.exists()
