@@ -54,10 +54,20 @@ ASSURANCE_TEXT = {
     None: "No target, or no direction: no assurance",
 }
 RULE_NAMES = {
-    "mdc": "Making Data Count rules (2023 two-in-three)",
-    "mdc-pre2023": "Making Data Count rules (before 2023)",
-    "anhoej": "Run chart, Anhøj rules",
+    "mdc": "NHS England Making Data Count rules, with the November 2023 change: two of three points "
+    "close to a limit, counting points beyond it",
+    "mdc-pre2023": "NHS England Making Data Count rules as before November 2023: two of three points "
+    "between the near-limit band and a limit",
+    "anhoej": "the Anhøj rules for run charts: an unusually long run on one side of the median, "
+    "or unusually few crossings of it",
 }
+CHART_NAMES = {
+    "p": "a p chart: the proportion each period, with limits that widen when fewer people are counted",
+    "u": "a u chart: the rate each period, with limits that widen when the base is smaller",
+    "xmr": "an XmR chart: each value, with limits from the usual change between periods",
+    "run": "a run chart: each value against the median, until there are enough points for limits",
+}
+HIGH_CAUSES = {"above_upper", "trend_increasing", "two_in_three_above", "run_above"}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from . import disclosure, spc
 from . import periods as P
 from .charts import (
     ASSURANCE_TEXT,
+    CHART_NAMES,
+    HIGH_CAUSES,
     RULE_NAMES,
     VARIATION_TEXT,
     Annotation,
@@ -67,8 +69,45 @@ class ChartResult:
         return self.chart.assurance if self.chart else None
 
     @property
+    def direction(self) -> str | None:
+        """"high" or "low": which way the latest point's special cause went (the icon points that way)."""
+        if not self.chart or self.variation in (None, "common_cause"):
+            return None
+        last = next((p for p in reversed(self.chart.points) if p.value is not None), None)
+        if last is None or last.special_cause is None:
+            return None
+        return "high" if last.special_cause in HIGH_CAUSES else "low"
+
+    @property
     def variation_text(self) -> str:
-        return VARIATION_TEXT.get(self.variation, VARIATION_TEXT[None])
+        if self.run is not None:
+            return self.run_text
+        text = VARIATION_TEXT.get(self.variation, VARIATION_TEXT[None])
+        if self.direction and self.variation in ("special_cause_improvement", "special_cause_concern"):
+            text += ", " + ("higher" if self.direction == "high" else "lower") + " than before"
+        return text
+
+    @property
+    def run_text(self) -> str:
+        run = self.run
+        if run.median is None or run.longest_run_max is None:
+            return "Not enough data points away from the median to test for a signal yet"
+        if run.signal:
+            return "A signal: the data has shifted (Anhøj rules)"
+        return "No signal: only random variation around the median (Anhøj rules)"
+
+    @property
+    def run_median(self) -> str:
+        if self.run is None or self.run.median is None:
+            return ""
+        return f"{round(self.run.median * self.scale, 2):g}{self.unit}"
+
+    @property
+    def chart_name(self) -> str:
+        name = CHART_NAMES.get(self.kind, self.kind)
+        if self.chart is not None and getattr(self.chart, "laney", False):
+            name += " (Laney-adjusted for large samples)"
+        return name
 
     @property
     def assurance_text(self) -> str:
