@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("organisations.urls")),
     path("", include("measures.urls")),
     path("", include("qi_projects.urls")),
+    path("", include("learning_sets.urls")),  # /learning-sets/..., /calendar/<token>.ics, case studies
 ]
