@@ -9,265 +9,611 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('collaborative', '0004_programme'),
-        ('measures', '0003_data_points'),
-        ('organisations', '0004_notifications'),
+        ("collaborative", "0004_programme"),
+        ("measures", "0003_data_points"),
+        ("organisations", "0004_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseStudy',
+            name="CaseStudy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(max_length=1000)),
-                ('what_changed', models.TextField(max_length=5000, verbose_name='What changed')),
-                ('consent_to_publish', models.BooleanField(default=False, verbose_name='Consent for wider publication')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('changes_requested', 'Changes requested'), ('approved', 'Approved')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_note', models.TextField(blank=True, max_length=2000, verbose_name='Note to the organisation')),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='collaborative.collaborative')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('measures', models.ManyToManyField(blank=True, related_name='+', to='measures.measure')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField(max_length=1000)),
+                ("what_changed", models.TextField(max_length=5000, verbose_name="What changed")),
+                (
+                    "consent_to_publish",
+                    models.BooleanField(default=False, verbose_name="Consent for wider publication"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("changes_requested", "Changes requested"),
+                            ("approved", "Approved"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_note", models.TextField(blank=True, max_length=2000, verbose_name="Note to the organisation")),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="collaborative.collaborative"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                ("measures", models.ManyToManyField(blank=True, related_name="+", to="measures.measure")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="organisations.organisation"
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'case studies',
-                'ordering': ['-updated_at', '-pk'],
+                "verbose_name_plural": "case studies",
+                "ordering": ["-updated_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LearningSet',
+            name="LearningSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('format', models.CharField(choices=[('online', 'Online'), ('in_person', 'In person'), ('hybrid', 'Hybrid (in person and online)')], default='online', max_length=20)),
-                ('joining_link', models.URLField(blank=True, max_length=500, verbose_name='Joining link')),
-                ('venue', models.CharField(blank=True, max_length=200)),
-                ('address', models.TextField(blank=True, max_length=500)),
-                ('capacity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)])),
-                ('description', models.TextField(blank=True, max_length=3000)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('cancelled', 'Cancelled')], default='draft', max_length=20)),
-                ('uid', models.CharField(default=learning_sets.models._uid, editable=False, max_length=100, unique=True)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('cancel_reason', models.CharField(blank=True, max_length=500)),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='learning_sets', to='collaborative.collaborative')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[
+                            ("online", "Online"),
+                            ("in_person", "In person"),
+                            ("hybrid", "Hybrid (in person and online)"),
+                        ],
+                        default="online",
+                        max_length=20,
+                    ),
+                ),
+                ("joining_link", models.URLField(blank=True, max_length=500, verbose_name="Joining link")),
+                ("venue", models.CharField(blank=True, max_length=200)),
+                ("address", models.TextField(blank=True, max_length=500)),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ]
+                    ),
+                ),
+                ("description", models.TextField(blank=True, max_length=3000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("cancelled", "Cancelled")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "uid",
+                    models.CharField(default=learning_sets.models._uid, editable=False, max_length=100, unique=True),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("cancel_reason", models.CharField(blank=True, max_length=500)),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="learning_sets",
+                        to="collaborative.collaborative",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('usefulness', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('helped', models.TextField(blank=True, max_length=2000, verbose_name='What helped')),
-                ('did_not_help', models.TextField(blank=True, max_length=2000, verbose_name='What did not help')),
-                ('change', models.TextField(blank=True, max_length=2000, verbose_name='What to change')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organisations.organisation')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('learning_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='learning_sets.learningset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "usefulness",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ]
+                    ),
+                ),
+                ("helped", models.TextField(blank=True, max_length=2000, verbose_name="What helped")),
+                ("did_not_help", models.TextField(blank=True, max_length=2000, verbose_name="What did not help")),
+                ("change", models.TextField(blank=True, max_length=2000, verbose_name="What to change")),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "learning_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="learning_sets.learningset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submitted_at', 'pk'],
+                "ordering": ["submitted_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('title', models.CharField(max_length=200)),
-                ('speakers', models.CharField(blank=True, max_length=300)),
-                ('presenting_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organisations.organisation')),
-                ('learning_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda', to='learning_sets.learningset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("title", models.CharField(max_length=200)),
+                ("speakers", models.CharField(blank=True, max_length=300)),
+                (
+                    "presenting_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "learning_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agenda",
+                        to="learning_sets.learningset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'pk'],
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('file', models.FileField(max_length=300, upload_to=learning_sets.models.material_upload_to)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=20)),
-                ('size', models.PositiveIntegerField()),
-                ('share_before', models.BooleanField(default=False, help_text='For pre-reading; otherwise shared once it starts.', verbose_name='Share before the learning set')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('learning_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='learning_sets.learningset')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("file", models.FileField(max_length=300, upload_to=learning_sets.models.material_upload_to)),
+                ("name", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=20)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "share_before",
+                    models.BooleanField(
+                        default=False,
+                        help_text="For pre-reading; otherwise shared once it starts.",
+                        verbose_name="Share before the learning set",
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "learning_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="learning_sets.learningset",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['uploaded_at', 'pk'],
+                "ordering": ["uploaded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Newsletter',
+            name="Newsletter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(help_text='Markdown: # headings, **bold**, [links](https://…), lists.', max_length=20000)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('sending', 'Sending'), ('sent', 'Sent')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient_count', models.PositiveIntegerField(default=0)),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='collaborative.collaborative')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("subject", models.CharField(max_length=200)),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Markdown: # headings, **bold**, [links](https://…), lists.", max_length=20000
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("sending", "Sending"), ("sent", "Sent")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("recipient_count", models.PositiveIntegerField(default=0)),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="collaborative.collaborative"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-created_at', '-pk'],
+                "ordering": ["-sent_at", "-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitation', 'Invitation'), ('update', 'Update'), ('cancellation', 'Cancellation'), ('withdrawal', 'Withdrawal'), ('waiting', 'Waiting list'), ('feedback', 'Feedback request'), ('newsletter', 'Newsletter')], max_length=20)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('learning_set', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='learning_sets.learningset')),
-                ('newsletter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='learning_sets.newsletter')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "Invitation"),
+                            ("update", "Update"),
+                            ("cancellation", "Cancellation"),
+                            ("withdrawal", "Withdrawal"),
+                            ("waiting", "Waiting list"),
+                            ("feedback", "Feedback request"),
+                            ("newsletter", "Newsletter"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "learning_set",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="learning_sets.learningset",
+                    ),
+                ),
+                (
+                    "newsletter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="learning_sets.newsletter",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Preference',
+            name="Preference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('newsletters', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("newsletters", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Registration',
+            name="Registration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('waiting', 'On the waiting list'), ('cancelled', 'Cancelled')], max_length=20)),
-                ('needs', models.TextField(blank=True, max_length=500, verbose_name='Access or dietary needs')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('attended', models.BooleanField(blank=True, null=True)),
-                ('attendance_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('learning_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='learning_sets.learningset')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='organisations.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered"),
+                            ("waiting", "On the waiting list"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("needs", models.TextField(blank=True, max_length=500, verbose_name="Access or dietary needs")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("attended", models.BooleanField(blank=True, null=True)),
+                ("attendance_recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "learning_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="registrations",
+                        to="learning_sets.learningset",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['queued_at', 'pk'],
+                "ordering": ["queued_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(max_length=1000)),
-                ('category', models.CharField(choices=[('equality', 'Equality resource'), ('change_theory', 'Change theory guide'), ('qi_method', 'QI method guide'), ('template', 'Template'), ('other', 'Other guidance')], max_length=20)),
-                ('step', models.CharField(choices=[('identify', 'Identify'), ('design', 'Design'), ('deliver', 'Deliver'), ('evaluate', 'Evaluate')], max_length=20, verbose_name='AMHE step')),
-                ('phase', models.PositiveSmallIntegerField(choices=[(0, 'Any phase'), (1, 'Local design'), (2, 'Testing and scaling up'), (3, 'Sustaining')], default=0)),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='Link')),
-                ('file', models.FileField(blank=True, max_length=300, upload_to=learning_sets.models.resource_upload_to)),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('file_kind', models.CharField(blank=True, max_length=20)),
-                ('file_size', models.PositiveIntegerField(default=0)),
-                ('published', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('collaborative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='collaborative.collaborative')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField(max_length=1000)),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("equality", "Equality resource"),
+                            ("change_theory", "Change theory guide"),
+                            ("qi_method", "QI method guide"),
+                            ("template", "Template"),
+                            ("other", "Other guidance"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("identify", "Identify"),
+                            ("design", "Design"),
+                            ("deliver", "Deliver"),
+                            ("evaluate", "Evaluate"),
+                        ],
+                        max_length=20,
+                        verbose_name="AMHE step",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Any phase"),
+                            (1, "Local design"),
+                            (2, "Testing and scaling up"),
+                            (3, "Sustaining"),
+                        ],
+                        default=0,
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="Link")),
+                (
+                    "file",
+                    models.FileField(blank=True, max_length=300, upload_to=learning_sets.models.resource_upload_to),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                ("file_kind", models.CharField(blank=True, max_length=20)),
+                ("file_size", models.PositiveIntegerField(default=0)),
+                ("published", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "collaborative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="collaborative.collaborative"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['step', 'phase', 'title'],
+                "ordering": ["step", "phase", "title"],
             },
         ),
         migrations.CreateModel(
-            name='ResourcePage',
+            name="ResourcePage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('page', models.CharField(choices=[('pdsa', 'PDSA cycle form'), ('change_theory', 'Change theory (driver diagram)'), ('population', 'Focus populations and profiles'), ('measures', 'Measurement strategy and data'), ('coproduction', 'Coproduction log'), ('phases', 'Phases and gates'), ('sustainability', 'Sustainability plan'), ('case_studies', 'Case studies')], max_length=30)),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='learning_sets.resource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "page",
+                    models.CharField(
+                        choices=[
+                            ("pdsa", "PDSA cycle form"),
+                            ("change_theory", "Change theory (driver diagram)"),
+                            ("population", "Focus populations and profiles"),
+                            ("measures", "Measurement strategy and data"),
+                            ("coproduction", "Coproduction log"),
+                            ("phases", "Phases and gates"),
+                            ("sustainability", "Sustainability plan"),
+                            ("case_studies", "Case studies"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pages", to="learning_sets.resource"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='learningset',
-            index=models.Index(fields=['collaborative', 'starts_at'], name='learning_se_collabo_131b03_idx'),
+            model_name="learningset",
+            index=models.Index(fields=["collaborative", "starts_at"], name="learning_se_collabo_131b03_idx"),
         ),
         migrations.AddConstraint(
-            model_name='learningset',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='learning_set_ends_after_start'),
+            model_name="learningset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="learning_set_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningset',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 1000)), name='learning_set_capacity_in_range'),
+            model_name="learningset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1), ("capacity__lte", 1000)), name="learning_set_capacity_in_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.UniqueConstraint(fields=('learning_set', 'user'), name='one_feedback_per_person'),
+            model_name="feedback",
+            constraint=models.UniqueConstraint(fields=("learning_set", "user"), name="one_feedback_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.CheckConstraint(condition=models.Q(('usefulness__gte', 1), ('usefulness__lte', 5)), name='usefulness_1_to_5'),
+            model_name="feedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("usefulness__gte", 1), ("usefulness__lte", 5)), name="usefulness_1_to_5"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='agenda_item_ends_after_start'),
+            model_name="agendaitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="agenda_item_ends_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['learning_set', 'status', 'queued_at'], name='learning_se_learnin_c13b4f_idx'),
+            model_name="registration",
+            index=models.Index(fields=["learning_set", "status", "queued_at"], name="learning_se_learnin_c13b4f_idx"),
         ),
         migrations.AddIndex(
-            model_name='registration',
-            index=models.Index(fields=['user', 'status'], name='learning_se_user_id_304106_idx'),
+            model_name="registration",
+            index=models.Index(fields=["user", "status"], name="learning_se_user_id_304106_idx"),
         ),
         migrations.AddConstraint(
-            model_name='registration',
-            constraint=models.UniqueConstraint(fields=('learning_set', 'user'), name='one_registration_per_person'),
+            model_name="registration",
+            constraint=models.UniqueConstraint(fields=("learning_set", "user"), name="one_registration_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='resourcepage',
-            constraint=models.UniqueConstraint(fields=('resource', 'page'), name='one_link_per_resource_page'),
+            model_name="resourcepage",
+            constraint=models.UniqueConstraint(fields=("resource", "page"), name="one_link_per_resource_page"),
         ),
     ]
