@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
+from learning_sets import board as learning_set_flags
 from organisations import access
 from organisations.audit import record
 from organisations.models import Assignment, AuditEvent, Invitation, Role
@@ -102,6 +103,7 @@ FLAG_LABELS = {
     "overrun": "Phase overrunning",
     "no_meeting": f"No team meeting in {NO_MEETING_DAYS} days",
     "overdue_invoice": "Invoice overdue",
+    "no_learning_set": "Nobody registered for a learning set two weeks away",
 }
 
 
@@ -119,6 +121,8 @@ def enrolment_flags(enrolment, today) -> list[str]:
         flags.append("no_meeting")
     if enrolment.has_overdue_invoice:
         flags.append("overdue_invoice")
+    if getattr(enrolment, "nobody_registered_soon", False):  # annotated by the board
+        flags.append("no_learning_set")
     return flags
 
 
@@ -129,6 +133,7 @@ def board(request):
     enrolments = (
         Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(request.user))
         .with_flags(today)
+        .annotate(nobody_registered_soon=learning_set_flags.nobody_registered_soon(timezone.now()))
         .select_related("organisation", "collaborative")
         .prefetch_related(
             Prefetch("phases", queryset=Phase.objects.order_by("number")),
