@@ -1,4 +1,4 @@
-"""The national team's pages: create, schedule a year, edit, reschedule, cancel, the agenda. Bad input changes nothing."""
+"""The national team's pages: create, schedule a year, edit, reschedule, cancel, agenda; bad input changes nothing."""
 
 from datetime import date, time, timedelta
 
