@@ -96,6 +96,7 @@ def measure_panels(case_study, *, raw: bool) -> list[dict]:
                         }
                     ],
                     "layout": {"showlegend": False, "yaxis": {"title": {"text": unit.strip() or measure.unit_display}}},
+                    "config": {"displayModeBar": False},
                 },
             }
         )

@@ -716,5 +716,6 @@ def feedback_results(request):
             }
         ],
         "layout": {"yaxis": {"range": [0.5, 5.5], "title": {"text": "Usefulness (1 to 5)"}}, "showlegend": False},
+        "config": {"displayModeBar": False},
     }
     return render(request, "learning_sets/feedback_results.html", {"sets": list(reversed(sets)), "figure": figure})
