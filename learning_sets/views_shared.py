@@ -325,9 +325,13 @@ def _gallery(request):
 
 @access.requires("view_learning_sets")
 def gallery(request):
+    from organisations.models import Organisation
+
     with scopes_disabled():
         case_studies = list(_gallery(request).order_by("-reviewed_at"))
-    return render(request, "learning_sets/gallery.html", {"case_studies": case_studies})
+    own = [org_id for org_id in access.principal(request.user).team_roles]
+    mine = [o for o in Organisation.objects.filter(pk__in=own) if access.can(request.user, "submit_case_study", o)]
+    return render(request, "learning_sets/gallery.html", {"case_studies": case_studies, "mine": mine})
 
 
 @access.requires("view_learning_sets")
