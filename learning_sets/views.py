@@ -292,6 +292,7 @@ def learning_set_create(request):
     form = LearningSetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         learning_set = LearningSet.objects.create(collaborative=collaborative, created_by=request.user, **form.values())
+        record(AuditEvent.Action.CREATE, request=request, obj=learning_set, summary=f"Created {learning_set}")
         _notes(request, form)
         messages.success(request, f"{learning_set.title} is saved as a draft. Publish it when it is ready.")
         return redirect(learning_set)
@@ -349,6 +350,8 @@ def _create_year(request, collaborative, set_forms, *, publish: bool) -> list[Le
         ]
     for form in set_forms:
         _notes(request, form)
+    for learning_set in created:
+        record(AuditEvent.Action.CREATE, request=request, obj=learning_set, summary=f"Scheduled {learning_set}")
     return created
 
 
@@ -368,6 +371,7 @@ def learning_set_edit(request, pk):
             form.add_error("capacity", str(e))
         else:
             _notes(request, form)
+            _audit_change(request, learning_set, changed)
             told = learning_set.is_published and changed & SIGNIFICANT_FIELDS
             messages.success(
                 request,
@@ -405,6 +409,7 @@ def learning_set_reschedule(request, pk):
             form.add_error(None, str(e))
         else:
             _notes(request, form)
+            _audit_change(request, learning_set, {"starts_at", "ends_at"})
             messages.success(
                 request, f"{learning_set.title} is moved. Everyone registered has been sent the updated invitation."
             )
@@ -427,6 +432,7 @@ def learning_set_cancel(request, pk):
         except Refused as e:
             form.add_error(None, str(e))
         else:
+            record(AuditEvent.Action.UPDATE, request=request, obj=learning_set, summary=f"Cancelled {learning_set}")
             messages.success(request, f"{learning_set.title} is cancelled; {told} registered people have been told.")
             return redirect(learning_set)
     return render(
@@ -446,8 +452,15 @@ def learning_set_publish(request, pk):
     except Refused as e:
         messages.error(request, str(e))
     else:
+        record(AuditEvent.Action.UPDATE, request=request, obj=learning_set, summary=f"Published {learning_set}")
         messages.success(request, f"{learning_set.title} is published: members can register now.")
     return redirect(learning_set)
+
+
+def _audit_change(request, learning_set, changed) -> None:
+    if changed:
+        summary = f"Changed {', '.join(sorted(changed))} of {learning_set}"
+        record(AuditEvent.Action.UPDATE, request=request, obj=learning_set, summary=summary[:300])
 
 
 def _enrolled_organisations(learning_set):

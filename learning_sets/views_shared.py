@@ -480,6 +480,7 @@ def _resource_form(request, resource: Resource):
             ResourcePage.objects.bulk_create(
                 [ResourcePage(resource=resource, page=key) for key in form.cleaned_data["pages"]]
             )
+        record(AuditEvent.Action.UPDATE, request=request, obj=resource, summary=f"Saved resource {resource}"[:300])
         messages.success(request, f"“{resource.title}” saved.")
         return redirect("learning_sets:resource_list")
     return render(

@@ -138,8 +138,9 @@ def test_one_click_unsubscribe_needs_no_csrf_token(cast):
     assert not Preference.wants_newsletters(cast.member.pk)
 
 
-@pytest.mark.parametrize("token", ["forged", ls_mail.unsubscribe_token(1)[:-3] + "abc"])
-def test_a_forged_unsubscribe_token_is_refused(client, db, token):
+@pytest.mark.parametrize("kind", ["forged", "tampered"])
+def test_a_forged_unsubscribe_token_is_refused(client, db, kind):
+    token = "forged" if kind == "forged" else ls_mail.unsubscribe_token(1)[:-3] + "abc"
     response = client.post(reverse("learning_sets:unsubscribe", args=[token]))
     assert response.status_code == 400
     assert not Preference.objects.exists()
