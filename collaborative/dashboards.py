@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from learning_sets import board as learning_set_flags
 from measures.models import DataPoint, Measure
 from measures.series import published
 from organisations import access
@@ -27,6 +29,7 @@ FLAG_LABELS = {
     "overrun": "Phase overrunning",
     "no_meeting": f"No team meeting in {NO_MEETING_DAYS} days",
     "overdue_invoice": "Invoice overdue",
+    "no_learning_set": "Nobody registered for a learning set two weeks away",
 }
 
 PHASE_CHOICES = [
@@ -68,6 +71,8 @@ def enrolment_flags(enrolment, today) -> list[str]:
         flags.append("no_meeting")
     if enrolment.has_overdue_invoice:
         flags.append("overdue_invoice")
+    if getattr(enrolment, "nobody_registered_soon", False):
+        flags.append("no_learning_set")
     return flags
 
 
@@ -141,6 +146,7 @@ def board(user, today, filters: dict) -> dict:
     enrolments = (
         Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(user))
         .with_flags(today)
+        .annotate(nobody_registered_soon=learning_set_flags.nobody_registered_soon(timezone.now()))
         .select_related("organisation", "collaborative")
         .prefetch_related(
             Prefetch("phases", queryset=Phase.objects.order_by("number")),

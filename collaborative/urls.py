@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("measures.urls")),
     path("", include("qi_projects.urls")),
     path("", include("qi_projects.pdsa.urls")),
+    path("", include("learning_sets.urls")),  # /learning-sets/..., /calendar/<token>.ics, case studies
 ]

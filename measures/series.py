@@ -70,7 +70,7 @@ class ChartResult:
 
     @property
     def direction(self) -> str | None:
-        """"high" or "low": which way the latest point's special cause went (the icon points that way)."""
+        """ "high" or "low": which way the latest point's special cause went (the icon points that way)."""
         if not self.chart or self.variation in (None, "common_cause"):
             return None
         last = next((p for p in reversed(self.chart.points) if p.value is not None), None)

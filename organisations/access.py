@@ -42,7 +42,12 @@ ORGANISATION_ACTIONS: dict[str, set[str]] = {
     "log_coaching": {Role.NATIONAL, Role.COACH, Role.EXPERT},
     "view_fees": {Role.NATIONAL, Role.LEAD, Role.SPONSOR},
     "export_raw": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR},
+    "submit_case_study": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION},
+    "review_case_study": {Role.NATIONAL},
 }
+
+# Everyone who takes part in the learning sets: every role but the evaluator (DESIGN.md section 5).
+LEARNING_SET_MEMBERS = {Role.NATIONAL, Role.COACH, Role.EXPERT, *TEAM_ROLES}
 
 # Actions that are not about one organisation.
 PROGRAMME_ACTIONS: dict[str, set[str]] = {
@@ -56,6 +61,13 @@ PROGRAMME_ACTIONS: dict[str, set[str]] = {
     "view_portfolio": {Role.COACH, Role.EXPERT},
     "view_evaluation": {Role.NATIONAL, Role.EVALUATOR},
     "export_suppressed": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR},
+    # Learning sets and the learning between them. A team role counts wherever the person holds it.
+    "view_learning_sets": LEARNING_SET_MEMBERS,
+    "register_learning_sets": LEARNING_SET_MEMBERS,
+    "download_materials": LEARNING_SET_MEMBERS,
+    "give_feedback": LEARNING_SET_MEMBERS,
+    "view_feedback_results": {Role.NATIONAL, Role.EVALUATOR},  # aggregated, no names: the evaluation reads it
+    "manage_shared_work": {Role.NATIONAL},  # review case studies, curate the resource library
 }
 
 
@@ -148,7 +160,8 @@ def can(user, action: str, organisation=None) -> bool:
         return False
     if action in PROGRAMME_ACTIONS:
         allowed = PROGRAMME_ACTIONS[action]
-        return bool(p.programme_roles & allowed) or (p.is_superuser and Role.NATIONAL in allowed)
+        roles = p.programme_roles.union(*p.team_roles.values())
+        return bool(roles & allowed) or (p.is_superuser and Role.NATIONAL in allowed)
     if action not in ORGANISATION_ACTIONS:
         raise ValueError(f"Unknown action {action!r}")
     if organisation is None:

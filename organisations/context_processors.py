@@ -18,6 +18,8 @@ def navigation(request):
         items.append(("My organisations", reverse("collaborative:portfolio")))
     if access.can(user, "view_evaluation"):
         items.append(("Evaluation", reverse("collaborative:evaluation")))
+    if access.can(user, "view_learning_sets"):
+        items.append(("Learning sets", reverse("learning_sets:list")))
     if access.can(user, "view_audit"):
         items.append(("Audit log", reverse("organisations:audit_log")))
     unread = notifications.unread_count(user)

@@ -24,6 +24,8 @@ SITE_PAGES: dict[str, tuple] = {
     "healthz": (200, set(ROLES)),
 }
 TOKEN_PAGES: set[str] = set()
+# Programme pages whose URL names an object or that take a POST: URL name -> Page (organisation is None).
+SITE_OBJECT_PAGES: dict[str, Page] = {}
 for app in APPS:
     try:
         module = importlib.import_module(f"{app}.tests.access")
@@ -32,6 +34,7 @@ for app in APPS:
     ORG_PAGES.update(getattr(module, "ORG_PAGES", {}))
     SITE_PAGES.update(getattr(module, "SITE_PAGES", {}))
     TOKEN_PAGES.update(getattr(module, "TOKEN_PAGES", set()))
+    SITE_OBJECT_PAGES.update(getattr(module, "SITE_OBJECT_PAGES", {}))
 
 
 def expected_org(page: Page, role: str, org: str) -> set[int]:
@@ -53,7 +56,7 @@ def expected_org(page: Page, role: str, org: str) -> set[int]:
 
 def test_every_url_has_an_expectation():
     names = {name for name, _, _ in own_patterns()}
-    covered = set(ORG_PAGES) | set(SITE_PAGES) | TOKEN_PAGES
+    covered = set(ORG_PAGES) | set(SITE_PAGES) | TOKEN_PAGES | set(SITE_OBJECT_PAGES)
     assert names - covered == set(), "add these URLs to the access matrix"
     assert covered - names == set(), "the matrix names URLs that no longer exist"
 
@@ -90,6 +93,21 @@ def test_programme_pages(client, cast, name, role):
         assert response.status_code == 302
     else:
         assert response.status_code == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(SITE_OBJECT_PAGES))
+def test_programme_object_pages(client, cast, name, role):
+    page = SITE_OBJECT_PAGES[name]
+    url = reverse(name, kwargs=page.kwargs(cast, None) if page.kwargs else None)
+    sign_in(client, getattr(cast, role))
+    if page.method == "post":
+        response = client.post(url, page.data(cast, None) if page.data else {})
+    else:
+        response = client.get(url)
+    ok = {200, 302, 422} if page.method == "post" else {200}
+    expected = ok if role in page.allowed else {403}
+    assert response.status_code in expected, f"{role} {page.method.upper()} {url}: {response.status_code}"
 
 
 @pytest.mark.parametrize("role", ROLES)

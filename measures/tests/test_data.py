@@ -265,7 +265,7 @@ def test_chart_page_shows_signals_limits_table_and_the_equality_gap(client, cast
     page = response.content.decode()
     assert response.context["result"].kind == "p"
     assert "Special cause variation: improvement" in page
-    assert "Making Data Count rules (2023 two-in-three)" in page
+    assert "Making Data Count rules, with the November 2023 change" in page
     assert "Equality gap" in page and "The gap is narrowing" in page
     assert 'data-chart="spc"' in page and "The chart's figures" in page
 

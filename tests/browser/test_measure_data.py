@@ -72,5 +72,7 @@ def test_lead_enters_a_month_imports_a_file_with_an_error_then_reads_the_chart(p
     expect(page.locator("[data-chart=spc] svg.main-svg").first).to_be_visible()
     table = page.get_by_role("table", name="The chart's figures")
     expect(table.get_by_role("row").filter(has_text="Feb 2025")).to_contain_text("25")
-    expect(page.get_by_text("Rules: Making Data Count rules (2023 two-in-three)")).to_be_visible()
+    expect(
+        page.get_by_text("read with NHS England Making Data Count rules, with the November 2023 change")
+    ).to_be_visible()
     assert page.console_errors == []

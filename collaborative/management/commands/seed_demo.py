@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from collaborative import demo
+from learning_sets import demo as learning_sets_demo
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
                 "Use --force only on a throwaway database."
             )
         result = demo.seed()
+        learning_sets_demo.seed(result["collaborative"])
         self.stdout.write(self.style.SUCCESS(f"Demo collaborative ready: {result['collaborative'].name}"))
         self.stdout.write(f"Demo logins (password {demo.DEMO_PASSWORD}):")
         for email, what in demo.demo_accounts():
