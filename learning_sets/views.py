@@ -3,7 +3,6 @@ calendar files and feeds, materials and feedback. Newsletters, case studies and 
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from organisations import access
+from organisations import access, exports
 from organisations.audit import record
 from organisations.models import AuditEvent, Organisation
 from organisations.notifications import mark_read
@@ -46,14 +45,6 @@ from .models import (
     Refused,
     Registration,
 )
-
-CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """An exported cell that a spreadsheet would run as a formula starts with a quote (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_DANGEROUS) else text
 
 
 def error_summary(*forms) -> list[tuple[str, str]]:
@@ -557,7 +548,7 @@ def registrations(request, pk):
 def registrations_export(request, pk):
     learning_set = _managed(request, pk)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.csv_writer(buffer)  # every cell neutralised against formulas
     writer.writerow(["name", "email", "organisation", "status", "access_or_dietary_needs", "registered_at", "attended"])
     rows = (
         learning_set.registrations.exclude(status=Registration.Status.CANCELLED)
@@ -575,7 +566,7 @@ def registrations_export(request, pk):
             f"{scheduling.to_london(row.created_at):%Y-%m-%d %H:%M}",
             attended,
         ]
-        writer.writerow([neutralise(c) for c in cells])
+        writer.writerow(cells)
     record(AuditEvent.Action.EXPORT, request=request, summary=f"Exported the register of {learning_set.title}"[:300])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="register-{learning_set.local_start:%Y-%m-%d}.csv"'

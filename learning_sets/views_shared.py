@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
 from measures.models import Measure
-from organisations import access
+from organisations import access, exports
 from organisations.audit import record
 from organisations.models import AuditEvent, ProgrammeRole, Role
 from organisations.notifications import notify, notify_many
@@ -30,7 +29,7 @@ from . import audience, charts, mail
 from .forms import CaseStudyForm, NewsletterForm, ResourceForm, ResourceSearchForm, ReviewForm
 from .models import CaseStudy, Newsletter, Preference, Resource, ResourcePage, Step
 from .rendering import render_markdown
-from .views import attachment_response, error_summary, neutralise
+from .views import attachment_response, error_summary
 
 # --- Newsletters ------------------------------------------------------------------------------
 
@@ -372,7 +371,7 @@ def review_queue(request):
 def communications_export(request):
     """Approved case studies consented for wider publication, for the communications team."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.csv_writer(buffer)  # every cell neutralised against formulas
     writer.writerow(["title", "organisation", "summary", "what_changed", "approved_on", "link"])
     with scopes_disabled():
         rows = list(
@@ -383,7 +382,7 @@ def communications_export(request):
     for c in rows:
         link = settings.SITE_URL + reverse("learning_sets:gallery_detail", args=[c.pk])
         cells = [c.title, c.organisation.name, c.summary, c.what_changed, f"{c.reviewed_at:%Y-%m-%d}", link]
-        writer.writerow([neutralise(cell) for cell in cells])
+        writer.writerow(cells)
     record(AuditEvent.Action.EXPORT, request=request, summary="Exported case studies for the communications team")
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="case-studies-for-communications.csv"'

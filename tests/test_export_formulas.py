@@ -17,15 +17,17 @@ from organisations.exports import FORMULA_STARTS, csv_lines, safe_cell, xlsx_byt
 from tests.urlwalk import own_patterns
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
-# Every download the platform offers, and who may fetch it. The attachment download hands back a
-# file a person uploaded, byte for byte: it is theirs, not an export the platform writes.
+# Every download the platform offers, and who may fetch it.
 EXPORTS = {
     "measures:measure_csv": ["lead", "coach"],  # raw for the team, suppressed for the coach
     "measures:import_template": ["lead"],
     "collaborative:evaluation_export": ["evaluator"],
     "organisations:team_export": ["lead"],
+    "learning_sets:registrations_export": ["national"],
+    "learning_sets:communications_export": ["national"],
 }
-NOT_EXPORTS = {"pdsa:attachment_download"}
+# Files people uploaded, handed back byte for byte: theirs, not exports the platform writes.
+NOT_EXPORTS = {"pdsa:attachment_download", "learning_sets:material_download", "learning_sets:resource_download"}
 
 
 def downloads():
@@ -71,7 +73,25 @@ def hostile(cast):
         DataPoint.objects.create(
             organisation=cast.org_a, measure=value_measure, period_start=date(2025, 1, 1), value=Decimal("-3.5")
         )
+    from learning_sets.models import CaseStudy
+    from learning_sets.tests import factories as ls
+
+    learning_set = ls.learning_set(cast.collaborative, title="=cmd|' /C calc'!A0")
+    ls.registration(learning_set, cast.lead, organisation=cast.org_a, needs="@wheelchair")
+    ls.case_study(
+        cast.org_a,
+        cast.collaborative,
+        status=CaseStudy.Status.APPROVED,
+        consent_to_publish=True,
+        title=HYPERLINK,
+        reviewed_at=__import__("django.utils.timezone", fromlist=["now"]).now(),
+    )
+    hostile_set.pk = learning_set.pk
     return measure, value_measure
+
+
+class hostile_set:  # noqa: N801  (the learning set the hostile fixture made, for its export URL)
+    pk = None
 
 
 def test_every_export_is_covered_here():
@@ -85,6 +105,8 @@ def test_no_export_cell_can_run_as_a_formula(client, cast, login, hostile):
         "measures:import_template": [{"org": "alpha"}],
         "collaborative:evaluation_export": [{}],
         "organisations:team_export": [{"org": "alpha"}],
+        "learning_sets:registrations_export": [{"pk": hostile_set.pk}],
+        "learning_sets:communications_export": [{}],
     }
     seen = []
     for name, roles in EXPORTS.items():
@@ -100,6 +122,7 @@ def test_no_export_cell_can_run_as_a_formula(client, cast, login, hostile):
     # The hostile names were exported, escaped, and numbers stayed numbers.
     assert "'" + HYPERLINK in seen and "'@SUM(1)" in seen and "'-EIP" in seen and "'+cmd -2+3" in seen
     assert "'\tGap\r" in seen
+    assert "'@wheelchair" in seen and seen.count("'" + HYPERLINK) >= 2
     assert "-3.500000" in seen or "-3.5" in seen
 
 
