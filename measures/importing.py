@@ -314,14 +314,11 @@ def _sheet_rows(source, strings, book) -> Iterator[tuple[int, dict[int, object] 
     """Stream a worksheet's rows, keeping nothing of the XML once a row is read.
 
     openpyxl's parser turns each cell into a value (shared strings, numbers,
-    dates); the walk is ours so that a finished element is dropped at once and
-    no row or cell can grow without bound.
+    dates); the walk is ours (`_walk_sheet`) so that a finished element is
+    dropped at once and no row or cell can grow without bound.
     """
     from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
 
-    row_tag, cell_tag, formula_tag = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "f"))
     parser = WorkSheetParser(
         source,
         strings,
@@ -330,51 +327,77 @@ def _sheet_rows(source, strings, book) -> Iterator[tuple[int, dict[int, object] 
         date_formats=getattr(book, "_date_formats", set()),
         timedelta_formats=getattr(book, "_timedelta_formats", set()),
     )
-    stack: list = []
-    cells: dict[int, object] = {}
-    cell_count = cell_parts = 0
-    cell_depth = None  # the stack depth of the cell being read, if any
     try:
-        for event, element in iterparse(source, events=("start", "end")):
-            if event == "start":
-                if cell_depth is not None:
-                    cell_parts += 1
-                    if cell_parts > MAX_CELL_PARTS:
-                        raise FileRefused(f"Row {parser.row_counter} has a cell too complicated to read.")
-                elif element.tag == row_tag:
-                    number = element.get("r")
-                    parser.row_counter = int(number) if number else parser.row_counter + 1
-                    parser.col_counter = 0
-                    cells, cell_count = {}, 0
-                elif element.tag == cell_tag:
-                    cell_count += 1
-                    if cell_count > MAX_CELLS_PER_ROW:
-                        raise FileRefused(
-                            f"Row {parser.row_counter} has more than {MAX_CELLS_PER_ROW:,} cells; "
-                            "a data file has six columns."
-                        )
-                    cell_depth, cell_parts = len(stack), 0
-                stack.append(element)
-                continue
-            stack.pop()
-            if element.tag == cell_tag and cell_depth == len(stack):
-                cell_depth = None
-                value = parser.parse_cell(element)
-                if value["value"] is None and element.find(formula_tag) is not None:
-                    formula = parser.parse_formula(element)
-                    value["value"] = _Unsaved(formula if isinstance(formula, str) else "=" + str(formula.text))
-                if value["value"] is not None:
-                    cells[value["column"] - 1] = value["value"]
-            elif cell_depth is not None:
-                continue  # a cell's value, formula or text: read with the cell
-            elif element.tag == row_tag:
-                yield parser.row_counter, cells
-            if stack:
-                del stack[-1][-1]  # the element just finished is its parent's last child: memory stays flat
+        yield from _walk_sheet(source, parser)
     except FileRefused:
         raise
     except Exception as exc:
         raise FileRefused("The workbook's first sheet could not be read; save it again as .xlsx.") from exc
+
+
+def _walk_sheet(source, parser) -> Iterator[tuple[int, dict[int, object]]]:
+    """(row number, {column index: cell}) for each row of the sheet, refusing a row of too many cells.
+
+    Every element outside a cell is dropped from its parent as soon as it
+    ends, so memory stays flat however long the sheet; a cell is read whole
+    by `_read_cell`, which needs its children until it is parsed.
+    """
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    row_tag, cell_tag, formula_tag = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "f"))
+    events = iter(iterparse(source, events=("start", "end")))
+    stack: list = []  # the elements open around the current one
+    cells: dict[int, object] = {}
+    cell_count = 0
+    for event, element in events:
+        if event == "end":
+            stack.pop()
+            if element.tag == row_tag:
+                yield parser.row_counter, cells
+        elif element.tag == cell_tag:
+            cell_count += 1
+            if cell_count > MAX_CELLS_PER_ROW:
+                raise FileRefused(
+                    f"Row {parser.row_counter} has more than {MAX_CELLS_PER_ROW:,} cells; a data file has six columns."
+                )
+            _read_cell(events, element, parser, formula_tag, cells)  # on to the cell's end: it is finished too
+        else:
+            if element.tag == row_tag:
+                number = element.get("r")
+                parser.row_counter = int(number) if number else parser.row_counter + 1
+                parser.col_counter = 0
+                cells, cell_count = {}, 0
+            stack.append(element)
+            continue
+        if stack:
+            del stack[-1][-1]  # the element just finished is its parent's last child: memory stays flat
+
+
+def _read_cell(events, cell, parser, formula_tag: str, cells: dict[int, object]) -> None:
+    """Read the cell just started on to its end and keep its value, if it has one, in `cells`.
+
+    The cell's value, formula and text stay attached to it for openpyxl to
+    parse; a cell of more than MAX_CELL_PARTS elements (rich text runs) is
+    refused rather than held.
+    """
+    depth = parts = 0  # depth: of the element being read, below the cell
+    for event, _ in events:
+        if event == "start":
+            parts += 1
+            if parts > MAX_CELL_PARTS:
+                raise FileRefused(f"Row {parser.row_counter} has a cell too complicated to read.")
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            break  # the cell's own end
+    value = parser.parse_cell(cell)
+    if value["value"] is None and cell.find(formula_tag) is not None:
+        formula = parser.parse_formula(cell)
+        value["value"] = _Unsaved(formula if isinstance(formula, str) else "=" + str(formula.text))
+    if value["value"] is not None:
+        cells[value["column"] - 1] = value["value"]
 
 
 class _Unsaved:
@@ -403,6 +426,10 @@ def check_rows(
     `is_proportion` and `frequency`; `is_category(dimension, category)` and
     `period_ok(frequency, date) -> str | None` come from the caller so this
     module needs no database.
+
+    The period, the stratum and the figures each have their own function,
+    called in the order their problems are listed; the loop, run for up to
+    MAX_ROWS rows, only finds the measure, calls them and keeps the good rows.
     """
     result = CheckResult()
     seen: dict[tuple[str, date, str], int] = {}
@@ -413,69 +440,23 @@ def check_rows(
         def error(column: str, message: str, number=number) -> None:
             result.add(RowError(number, column, message))
 
-        if WHOLE_ROW in cells:
-            error(WHOLE_ROW, cells[WHOLE_ROW].message)
+        if _unreadable(cells, error):
             continue
-        for column, cell in cells.items():
-            if isinstance(cell, _Unsaved):
-                error(
-                    column,
-                    f"the formula {cell.formula} has no saved result: open the file in Excel, save it "
-                    "and upload it again",
-                )
-        if result.error_count > errors_before:
-            continue
-
         code = _text(cells.get("measure_code"))
         measure = measures.get(code) if code else None
         if not code:
             error("measure_code", "the measure code is missing")
         elif measure is None:
             error("measure_code", f"there is no measure with the code {code!r} in this organisation")
-
-        period = _date(cells.get("period_start"))
-        if period is None and _foreign_digits(cells.get("period_start")):
-            error("period_start", "write the date with the digits 0 to 9, as YYYY-MM-DD")
-        elif period is None:
-            error("period_start", "give the period's first day as YYYY-MM-DD")
-        elif measure is not None:
-            problem = period_ok(measure.frequency, period)
-            if problem:
-                error("period_start", problem)
-
+        period = _check_period(cells.get("period_start"), measure, period_ok, error)
         stratum = _text(cells.get("stratum")) or ""
-        if not stratum:
-            error("stratum", "the stratum is missing: use all, or dimension:category such as ethnicity:M")
-        elif stratum != "all" and measure is not None:
-            dimension, _, category = stratum.partition(":")
-            if not measure.dimension:
-                error("stratum", f"measure {code} is not broken down by any group: use all")
-            elif dimension != measure.dimension:
-                error("stratum", f"measure {code} is broken down by {measure.dimension}, not {dimension or '?'}")
-            elif not is_category(dimension, category):
-                error("stratum", f"{category!r} is not a group of {dimension}")
-
-        numerator = denominator = value = None
-        if measure is not None:
-            num_cell, den_cell, value_cell = cells.get("numerator"), cells.get("denominator"), cells.get("value")
-            if measure.has_fraction:
-                if _blank(value_cell) is False:
-                    error("value", f"measure {code} takes a numerator and a denominator, not a value")
-                numerator = _count(num_cell, "numerator", error)
-                denominator = _count(den_cell, "denominator", error)
-                if denominator == 0:
-                    error("denominator", "the denominator must be more than 0 (leave the row out for a gap)")
-                if measure.is_proportion and numerator is not None and denominator and numerator > denominator:
-                    error("numerator", f"the numerator ({numerator}) is more than the denominator ({denominator})")
-            else:
-                if not (_blank(num_cell) and _blank(den_cell)):
-                    error("numerator", f"measure {code} takes a value, not a numerator and denominator")
-                else:
-                    value = _decimal(value_cell, error)
-                    if value is not None and getattr(measure, "value_is_count", False):
-                        if value < 0 or value != value.to_integral_value():
-                            error("value", f"measure {code} counts people or events: give a whole number of 0 or more")
-
+        _check_stratum(stratum, code, measure, is_category, error)
+        if measure is None:  # the figures cannot be judged without it
+            numerator = denominator = value = None
+        elif measure.has_fraction:
+            numerator, denominator, value = _check_fraction(cells, code, measure, error)
+        else:
+            numerator, denominator, value = _check_value(cells, code, measure, error)
         if result.error_count > errors_before:
             continue
         key = (code, period, stratum)
@@ -485,6 +466,80 @@ def check_rows(
         seen[key] = number
         result.records.append(Record(number, code, period, stratum, numerator, denominator, value))
     return result
+
+
+def _unreadable(cells: Mapping[str, object], error) -> bool:
+    """Report a row we could not read, or one with formulas never worked out: nothing else in it can be judged.
+
+    True when the row has been reported and is to be left there.
+    """
+    if WHOLE_ROW in cells:
+        error(WHOLE_ROW, cells[WHOLE_ROW].message)
+        return True
+    unsaved = False
+    for column, cell in cells.items():
+        if isinstance(cell, _Unsaved):
+            error(
+                column,
+                f"the formula {cell.formula} has no saved result: open the file in Excel, save it and upload it again",
+            )
+            unsaved = True
+    return unsaved
+
+
+def _check_period(cell, measure, period_ok, error) -> date | None:
+    """The period's first day, or None (reported); a known measure also judges it against its frequency."""
+    period = _date(cell)
+    if period is None and _foreign_digits(cell):
+        error("period_start", "write the date with the digits 0 to 9, as YYYY-MM-DD")
+    elif period is None:
+        error("period_start", "give the period's first day as YYYY-MM-DD")
+    elif measure is not None:
+        problem = period_ok(measure.frequency, period)
+        if problem:
+            error("period_start", problem)
+    return period
+
+
+def _check_stratum(stratum: str, code: str | None, measure, is_category, error) -> None:
+    """Report a missing stratum, or one that is not a group of the measure's own dimension."""
+    if not stratum:
+        error("stratum", "the stratum is missing: use all, or dimension:category such as ethnicity:M")
+    elif stratum != "all" and measure is not None:
+        dimension, _, category = stratum.partition(":")
+        if not measure.dimension:
+            error("stratum", f"measure {code} is not broken down by any group: use all")
+        elif dimension != measure.dimension:
+            error("stratum", f"measure {code} is broken down by {measure.dimension}, not {dimension or '?'}")
+        elif not is_category(dimension, category):
+            error("stratum", f"{category!r} is not a group of {dimension}")
+
+
+def _check_fraction(
+    cells: Mapping[str, object], code: str | None, measure, error
+) -> tuple[int | None, int | None, None]:
+    """(numerator, denominator, None): two counts, no value, a proportion's numerator no more than its denominator."""
+    if _blank(cells.get("value")) is False:
+        error("value", f"measure {code} takes a numerator and a denominator, not a value")
+    numerator = _count(cells.get("numerator"), "numerator", error)
+    denominator = _count(cells.get("denominator"), "denominator", error)
+    if denominator == 0:
+        error("denominator", "the denominator must be more than 0 (leave the row out for a gap)")
+    if measure.is_proportion and numerator is not None and denominator and numerator > denominator:
+        error("numerator", f"the numerator ({numerator}) is more than the denominator ({denominator})")
+    return numerator, denominator, None
+
+
+def _check_value(cells: Mapping[str, object], code: str | None, measure, error) -> tuple[None, None, Decimal | None]:
+    """(None, None, value) for a measure of values: a value and no counts, a whole number if it counts people."""
+    if not (_blank(cells.get("numerator")) and _blank(cells.get("denominator"))):
+        error("numerator", f"measure {code} takes a value, not a numerator and denominator")
+        return None, None, None
+    value = _decimal(cells.get("value"), error)
+    if value is not None and getattr(measure, "value_is_count", False):
+        if value < 0 or value != value.to_integral_value():
+            error("value", f"measure {code} counts people or events: give a whole number of 0 or more")
+    return None, None, value
 
 
 def _blank(cell) -> bool:

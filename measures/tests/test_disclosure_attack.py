@@ -75,6 +75,40 @@ def check_value(measure, shown: str, raw: Decimal) -> None:
     assert str(suppress_value(raw, is_count=True) or "*") == shown
 
 
+class Attack:
+    """The attack on one published row at a time, against the raw data point behind it.
+
+    It counts what it tried, so the test can show the attack was tried on
+    enough figures and would have worked on the old publication.
+    """
+
+    def __init__(self, raw: dict[tuple[str, str, str, str], DataPoint]):
+        self.raw = raw
+        self.counted = {"rates": 0, "suppressed rates": 0, "count values": 0, "old leaks": 0}
+
+    def __call__(self, org, measure, period, stratum, numerator, denominator, rate, value) -> None:
+        point = self.raw[(org, measure.code, period, stratum)]
+        if point.numerator is None:  # a value measure: its counts are not applicable
+            assert (numerator, denominator, rate) == ("", "", "")
+            check_value(measure, value, point.value)
+            self.counted["count values"] += measure.value_is_count
+            return
+        assert numerator == str(suppress_count(point.numerator) or "*")
+        assert denominator == str(suppress_count(point.denominator) or "*")
+        if rate is None:  # an export with no rate column
+            allowed_pairs(measure, numerator, denominator)
+            return
+        assert rate == expected_rate(measure, numerator, denominator)
+        if measure.value_type == "rate":
+            assert "%" not in rate
+        pairs, still = attack_rate(measure, numerator, denominator, rate, raw_pair=(point.numerator, point.denominator))
+        assert still == pairs, f"{org} {measure.code} {period} {stratum}: the rate {rate} rules out raw pairs"
+        self.counted["rates" if rate != "*" else "suppressed rates"] += 1
+        if "*" not in (numerator, denominator):
+            old = old_rate(measure, point.numerator, point.denominator)
+            self.counted["old leaks"] += len({p for p in pairs if old_rate(measure, *p) == old}) < len(pairs)
+
+
 @pytest.fixture
 def demo_data(db):
     demo.seed()
@@ -96,29 +130,8 @@ def test_no_suppressed_export_or_page_tells_more_than_its_rounded_counts(client,
             (p.organisation.name, p.measure.code, p.period_start.isoformat(), p.stratum): p
             for p in DataPoint.objects.select_related("organisation", "measure")
         }
-    counted = {"rates": 0, "suppressed rates": 0, "count values": 0, "old leaks": 0}
-
-    def attack(org, measure, period, stratum, numerator, denominator, rate, value):
-        point = raw[(org, measure.code, period, stratum)]
-        if point.numerator is None:  # a value measure: its counts are not applicable
-            assert (numerator, denominator, rate) == ("", "", "")
-            check_value(measure, value, point.value)
-            counted["count values"] += measure.value_is_count
-            return
-        assert numerator == str(suppress_count(point.numerator) or "*")
-        assert denominator == str(suppress_count(point.denominator) or "*")
-        if rate is None:  # an export with no rate column
-            allowed_pairs(measure, numerator, denominator)
-            return
-        assert rate == expected_rate(measure, numerator, denominator)
-        if measure.value_type == "rate":
-            assert "%" not in rate
-        pairs, still = attack_rate(measure, numerator, denominator, rate, raw_pair=(point.numerator, point.denominator))
-        assert still == pairs, f"{org} {measure.code} {period} {stratum}: the rate {rate} rules out raw pairs"
-        counted["rates" if rate != "*" else "suppressed rates"] += 1
-        if "*" not in (numerator, denominator):
-            old = old_rate(measure, point.numerator, point.denominator)
-            counted["old leaks"] += len({p for p in pairs if old_rate(measure, *p) == old}) < len(pairs)
+    attack = Attack(raw)
+    counted = attack.counted
 
     # The evaluator's export: every data point of every organisation.
     sign_in(client, user("evaluator@demo.example"))
