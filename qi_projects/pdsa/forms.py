@@ -61,8 +61,8 @@ class CycleForm(forms.ModelForm):
         queryset=Measure.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Measures this cycle touches",
-        help_text="Its start is marked on their charts.",
+        label="Which measure will show this?",
+        help_text="Tick the measures this cycle should move: its start is marked, numbered, on their charts.",
     )
 
     class Meta:
@@ -170,6 +170,27 @@ class ActForm(forms.Form):
         help_text="Adopt the change as it is, adapt it and test again, or abandon it.",
     )
     next_step = bounded.VisibleCharField(label="Next step", widget=text_area(), required=False)
+    move_idea = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Also move the change idea on to match the decision, with this cycle as the evidence",
+        help_text="Adopt moves it to Adopted, Abandon to Abandoned; Adapt keeps it in Testing.",
+    )
+
+    def __init__(self, *args, idea=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if idea is not None:
+            self.fields["move_idea"].label = (
+                f"Also move “{idea.text}” on to match the decision, with this cycle as the evidence"
+            )
+            self.fields["move_idea"].help_text = (
+                f"It is at the {idea.get_stage_display().lower()} stage now. Adopt moves it to Adopted, "
+                "Abandon to Abandoned; Adapt keeps it in Testing."
+            )
+
+
+# Where an Act decision moves the change idea it tested.
+DECISION_STAGES = {"adopt": Stage.ADOPTED, "adapt": Stage.TESTING, "abandon": Stage.ABANDONED}
 
 
 class AttachmentForm(forms.Form):

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 from measures import periods as P
 from measures.models import Measure
 from organisations import access, notifications
-from qi_projects.models import ChangeTheory, ChangeTheoryElement, ImprovementProject, Kind, Stage
+from qi_projects.models import STAGE_MOVES, ChangeTheory, ChangeTheoryElement, ImprovementProject, Kind, Stage
 
 from . import feedback, progress
 from .forms import (
+    DECISION_STAGES,
     ActForm,
     AttachmentForm,
     CommentForm,
@@ -305,12 +306,17 @@ def _stage(request, org, pk, stage: str):
     cycle = _cycle(request, pk)
     form_class, method, name, heading = STAGES[stage]
     key = f"cycle-{cycle.pk}-{stage}"
+    extra = {"idea": cycle.change_idea} if stage == "act" else {}
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, **extra)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            move_idea = data.pop("move_idea", False)
             try:
                 with transaction.atomic():
-                    getattr(cycle, method)(**form.cleaned_data)
+                    getattr(cycle, method)(**data)
+                    if move_idea:
+                        _follow_decision(cycle, request.user)
             except ValidationError as e:
                 _apply_errors(form, e)
                 cycle.refresh_from_db()
@@ -326,7 +332,8 @@ def _stage(request, org, pk, stage: str):
     else:
         initial = {name: getattr(cycle, name) for name in form_class.base_fields}
         initial.update(_draft_initial(_draft(request, key), form_class))
-        form = form_class(initial=initial)
+        initial.pop("move_idea", None)
+        form = form_class(initial=initial, **extra)
     blocked = ""
     if stage == "study" and not cycle.do_finished:
         blocked = "This cycle cannot be studied before it is done: record in Do what happened and the actual dates."
@@ -351,6 +358,16 @@ def _stage(request, org, pk, stage: str):
         ),
         status=422 if form.is_bound else 200,
     )
+
+
+def _follow_decision(cycle, user) -> None:
+    """Move the cycle's change idea to the stage its Act decision points to, with the cycle as evidence."""
+    idea = cycle.change_idea
+    target = DECISION_STAGES.get(cycle.decision)
+    if target is None or target == idea.stage or target not in STAGE_MOVES[idea.stage]:
+        return
+    evidence = f"Cycle {cycle.number}: {cycle.get_decision_display().lower()}. {cycle.results or cycle.learning}"
+    ChangeIdeaMove.record(idea, target, by=user, evidence=evidence.strip()[:2000], cycles=[cycle])
 
 
 @access.requires("log_work")
