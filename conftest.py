@@ -224,3 +224,24 @@ def _celery_inline():
 def _media_in_a_temporary_folder(settings, tmp_path_factory):
     """Uploads made by tests land in a throwaway folder, never in the project's media/."""
     settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
+def fill_date(page, label: str, value) -> None:
+    """Type a date into an NHS.UK date input (day, month and year boxes) found by its legend."""
+    from datetime import date
+
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    group = page.get_by_role("group", name=label, exact=True)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+@pytest.fixture
+def axe_page(_playwright, live_server):
+    # axe is injected as a script, which the site's CSP (rightly) forbids: bypass it for the audit only.
+    context = _playwright.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 
 from organisations import text as bounded
 from organisations.models import Organisation, Role
+from organisations.widgets import DateInput
 
 from .models import CoachingSession, Collaborative, Enrolment, Invoice, MeetingAction, TeamMeeting
 
@@ -15,13 +16,6 @@ class NHSFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/div.html"
     field_template_name = "forms/field.html"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def programme_staff(collaborative, role):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from . import spc
@@ -78,6 +78,31 @@ class Annotation:
     label: str
     detail: str
     kind: str = "pdsa"  # "pdsa" or "phase"
+    url: str = ""  # the page the marker links to (a PDSA cycle's)
+    number: int | None = None  # PDSA markers are numbered 1, 2, 3... in date order on each chart
+
+
+def numbered(annotations) -> list[Annotation]:
+    """The annotations in date order, PDSA cycles numbered 1, 2, 3... as the chart and table show them."""
+    notes, n = [], 0
+    for note in sorted(annotations, key=lambda a: (a.on, a.kind != "phase", a.label)):
+        if note.kind == "pdsa":
+            n += 1
+            note = replace(note, number=n)
+        notes.append(note)
+    return notes
+
+
+def _stagger(annotations, days: int) -> list[int]:
+    """A level per marker so that markers closer than `days` apart stack instead of merging into a bar."""
+    levels, last = [], {}
+    for note in annotations:
+        level = 0
+        while level in last and (note.on - last[level]).days < days:
+            level += 1
+        last[level] = note.on
+        levels.append(level)
+    return levels
 
 
 def plain(text: str) -> str:
@@ -210,22 +235,7 @@ def spc_figure(
                     "line": {"color": "#005eb8" if note.kind == "pdsa" else "#330072", "dash": "dot", "width": 1},
                 }
             )
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "x": [n.on.isoformat() for n in annotations],
-                "y": [top for _ in annotations],
-                "name": "PDSA cycles and phase changes",
-                "marker": {
-                    "symbol": "triangle-down",
-                    "size": 11,
-                    "color": ["#005eb8" if n.kind == "pdsa" else "#330072" for n in annotations],
-                },
-                "text": [f"{n.on:%d %b %Y}: {plain(n.label)}<br>{plain(n.detail)}" for n in annotations],
-                "hoverinfo": "text",
-            }
-        )
+        traces += _annotation_traces(annotations, top, periods)
     return {
         "data": traces,
         "layout": {
@@ -243,6 +253,39 @@ def spc_figure(
         },
         "config": {"displayModeBar": False},
     }
+
+
+def _annotation_traces(annotations, top: float, periods) -> list[dict]:
+    """Numbered PDSA markers and phase-change diamonds, each with its own legend entry; a marker
+    carries its cycle's address (customdata) so that clicking it opens the cycle."""
+    span = max((periods[-1] - periods[0]).days, 1) if periods else 365
+    levels = dict(zip(map(id, annotations), _stagger(annotations, max(span // 40, 1)), strict=True))
+    traces = []
+    for kind, name, symbol, colour in (
+        ("pdsa", "PDSA cycles (numbered; click to open)", "circle", "#005eb8"),
+        ("phase", "Phase changes", "diamond", "#330072"),
+    ):
+        notes = [n for n in annotations if n.kind == kind]
+        if not notes:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text" if kind == "pdsa" else "markers",
+                "x": [n.on.isoformat() for n in notes],
+                "y": [top * (1.08 + 0.07 * levels[id(n)]) for n in notes],
+                "name": name,
+                "marker": {"symbol": symbol, "size": 18 if kind == "pdsa" else 13, "color": colour},
+                "text": [str(n.number) for n in notes] if kind == "pdsa" else None,
+                "textfont": {"color": "#ffffff", "size": 11},
+                "textposition": "middle center",
+                "hovertext": [f"{n.on:%d %b %Y}: {plain(n.label)}<br>{plain(n.detail)}" for n in notes],
+                "hoverinfo": "text",
+                "customdata": [n.url for n in notes],
+                "cliponaxis": False,
+            }
+        )
+    return traces
 
 
 def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit="", annotations=()) -> dict:
@@ -278,6 +321,9 @@ def run_figure(run: spc.RunChart, periods: Sequence[date], *, scale=1.0, unit=""
                 "hoverinfo": "skip",
             }
         )
+    if annotations:
+        values = [v for v in y if v is not None]
+        traces += _annotation_traces(list(annotations), max(values) if values else 1, periods)
     return {
         "data": traces,
         "layout": {

@@ -20,6 +20,7 @@ from .charts import (
     VARIATION_TEXT,
     Annotation,
     gap_figures,
+    numbered,
     point_words,
     run_figure,
     spc_figure,
@@ -391,12 +392,14 @@ def _chart_part(page: MeasurePage, measure, current: Series, settings) -> None:
     result = chart_for(measure, current, settings)
     end = P.step(measure.frequency, current.periods[-1])
     notes = phase_annotations(measure.organisation_id) + extra_annotations(measure)
-    page.annotations = [a for a in notes if current.periods[0] <= a.on < end]
+    page.annotations = numbered([a for a in notes if current.periods[0] <= a.on < end])
     if result.chart is not None:
         page.figure = spc_figure(
             result.chart, current.periods, scale=result.scale, unit=result.unit, annotations=page.annotations
         )
     else:
-        page.figure = run_figure(result.run, current.periods, scale=result.scale, unit=result.unit)
+        page.figure = run_figure(
+            result.run, current.periods, scale=result.scale, unit=result.unit, annotations=page.annotations
+        )
     page.result = result
     page.table = chart_table(measure, result)

@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 
 from . import text as bounded
 from .models import PROGRAMME_ROLES, TEAM_ROLES, Invitation, Organisation, Role
+from .widgets import DateInput
 
 INVITATION_DAYS = 14
 LEAD_MAY_INVITE = [Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR, Role.LIVED_EXPERIENCE]
@@ -106,10 +107,8 @@ class ProgrammeInvitationForm(InvitationForm):
 class AuditFilterForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False, label="Organisation")
     user = bounded.VisibleCharField(required=False, label="User email contains", max_length=254)
-    date_from = forms.DateField(
-        required=False, label="From (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(required=False, label="To (YYYY-MM-DD)", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=DateInput())
+    date_to = forms.DateField(required=False, label="To", widget=DateInput())
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)

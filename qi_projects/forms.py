@@ -4,6 +4,7 @@ import io
 from django import forms
 from django.utils import timezone
 
+from collaborative.forms import DateInput
 from organisations import text as bounded
 
 from . import equality
@@ -16,13 +17,6 @@ from .models import (
 )
 
 MAX_UPLOAD_BYTES = 1024 * 1024
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class Radios(forms.RadioSelect):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from measures.charts import Annotation
 
 from .models import PdsaCycle
@@ -29,14 +31,16 @@ def for_measure(measure) -> list[Annotation]:
         .order_by("planned_start", "pk")
     )
     notes = []
+    slug = measure.organisation.slug
     for cycle in cycles:
         detail = cycle.outcome if cycle.status == PdsaCycle.Status.COMPLETED else f"In progress: {cycle.outcome}"
         notes.append(
             Annotation(
                 on=cycle.start_date,
-                label=f"PDSA {cycle.number} ({cycle.change_idea.text}): {cycle.objective}",
+                label=f"{cycle.change_idea.text}, cycle {cycle.number}: {cycle.objective}",
                 detail=detail[:200],
                 kind="pdsa",
+                url=reverse("pdsa:pdsa_detail", kwargs={"org": slug, "pk": cycle.pk}),
             )
         )
     notes.sort(key=lambda a: a.on)

@@ -180,9 +180,9 @@ class ActForm(forms.Form):
     def __init__(self, *args, idea=None, **kwargs):
         super().__init__(*args, **kwargs)
         if idea is not None:
-            self.fields["move_idea"].label = (
-                f"Also move “{idea.text}” on to match the decision, with this cycle as the evidence"
-            )
+            self.fields[
+                "move_idea"
+            ].label = f"Also move “{idea.text}” on to match the decision, with this cycle as the evidence"
             self.fields["move_idea"].help_text = (
                 f"It is at the {idea.get_stage_display().lower()} stage now. Adopt moves it to Adopted, "
                 "Abandon to Abandoned; Adapt keeps it in Testing."

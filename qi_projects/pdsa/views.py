@@ -91,16 +91,18 @@ def _draft(request, key: str) -> PdsaDraft | None:
 
 
 def _draft_initial(draft: PdsaDraft | None, form_class) -> dict:
-    """A saved draft as form initial data: only the form's own fields, lists only where a field takes several."""
+    """A saved draft as form initial data: only the form's own fields, lists only where a field takes several
+    (a date typed in day, month and year boxes is put back together)."""
     if draft is None:
         return {}
     initial = {}
-    fields = form_class.base_fields
-    for name, values in draft.data.items():
-        if name not in fields:
-            continue
-        many = getattr(fields[name].widget, "allow_multiple_selected", False)
-        initial[name] = values if many else (values[-1] if values else "")
+    flat = {name: (values[-1] if values else "") for name, values in draft.data.items()}
+    for name, field in form_class.base_fields.items():
+        if getattr(field.widget, "allow_multiple_selected", False):
+            if name in draft.data:
+                initial[name] = draft.data[name]
+        elif not field.widget.value_omitted_from_data(flat, {}, name):
+            initial[name] = field.widget.value_from_datadict(flat, {}, name)
     return initial
 
 
@@ -330,7 +332,7 @@ def _stage(request, org, pk, stage: str):
                 messages.success(request, done)
                 return redirect("pdsa:pdsa_detail", org=org, pk=cycle.pk)
     else:
-        initial = {name: getattr(cycle, name) for name in form_class.base_fields}
+        initial = {name: getattr(cycle, name) for name in form_class.base_fields if hasattr(cycle, name)}
         initial.update(_draft_initial(_draft(request, key), form_class))
         initial.pop("move_idea", None)
         form = form_class(initial=initial, **extra)

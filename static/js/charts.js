@@ -12,7 +12,16 @@
     var figure = JSON.parse(source.textContent);
     var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});
     element.textContent = "";
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
+    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config).then(function (plot) {
+      // A marker that carries an address (a PDSA cycle's) opens it when clicked.
+      plot.on("plotly_click", function (event) {
+        var point = event.points && event.points[0];
+        var url = point && point.customdata;
+        if (typeof url === "string" && url.charAt(0) === "/") {
+          window.location.assign(url);
+        }
+      });
+    });
   }
 
   function drawAll(root) {

@@ -28,16 +28,6 @@ PAGES = {
 }
 
 
-@pytest.fixture
-def axe_page(_playwright, live_server):
-    # axe is injected as a script, which the site's CSP (rightly) forbids: bypass it for the audit only.
-    context = _playwright.new_context(base_url=live_server.url, bypass_csp=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def sign_in(page, email):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)

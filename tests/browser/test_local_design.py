@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
+from conftest import fill_date
 from measures.models import Measure
 from qi_projects.models import ChangeTheory, CoproductionEntry
 from qi_projects.pdsa.models import Comment
@@ -151,7 +152,7 @@ def test_lead_records_a_coproduction_session(page, browser_login, cast, project)
     page.goto("/orgs/alpha/design/")
     page.get_by_role("link", name="Coproduction log").click()
     page.get_by_role("link", name="Record a coproduction session").click()
-    page.get_by_label("Date").fill((timezone.localdate() - timedelta(days=2)).isoformat())
+    fill_date(page, "Date", (timezone.localdate() - timedelta(days=2)).isoformat())
     page.get_by_label("Project (optional)").select_option(label="Fair access to early intervention")
     page.get_by_label("Who took part").fill("6 young people from the community centre, 2 carers")
     page.get_by_label("Design", exact=True).check()

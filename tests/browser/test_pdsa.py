@@ -5,6 +5,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
+from conftest import fill_date
 from qi_projects.pdsa.models import PdsaCycle, PdsaDraft
 from qi_projects.pdsa.tests import factories as pdsa_factories
 
@@ -30,8 +31,8 @@ def test_lead_logs_a_cycle_studies_it_adapts_and_starts_the_next_while_a_coach_c
     page.get_by_label("Change idea being tested").select_option(label="Evening clinics")
     page.get_by_label("Objective").fill("Offer two evening clinics in one week")
     page.get_by_label("Prediction: what do you expect to happen?").fill("Half the slots go to working people")
-    page.get_by_label("Planned start").fill(iso(-14))
-    page.get_by_label("Planned end").fill(iso(-7))
+    fill_date(page, "Planned start", iso(-14))
+    fill_date(page, "Planned end", iso(-7))
     page.get_by_role("button", name="Log the cycle").click()
     expect(page.get_by_text("Cycle 1 of “Evening clinics” logged")).to_be_visible()
     cycle_url = page.url
@@ -41,8 +42,8 @@ def test_lead_logs_a_cycle_studies_it_adapts_and_starts_the_next_while_a_coach_c
     page.get_by_role("link", name="Change ideas and PDSA cycles").click()
     page.get_by_role("link", name="1: Offer two evening clinics in one week").click()
     page.get_by_role("link", name="Record Do").click()
-    page.get_by_label("Actual start").fill(iso(-14))
-    page.get_by_label("Actual end").fill(iso(-8))
+    fill_date(page, "Actual start", iso(-14))
+    fill_date(page, "Actual end", iso(-8))
     page.get_by_label("What happened").fill("9 of 12 slots taken, 4 by people in work")
     page.get_by_role("button", name="Save Do").click()
     expect(page.get_by_text("Do recorded. The prediction is now frozen.")).to_be_visible()
@@ -77,8 +78,8 @@ def test_lead_logs_a_cycle_studies_it_adapts_and_starts_the_next_while_a_coach_c
     expect(page.get_by_label("Objective")).to_have_value("Add online booking for the evening slots")
     expect(page.get_by_label("Change idea being tested")).to_have_value(str(_idea_pk()))
     page.get_by_label("Prediction: what do you expect to happen?").fill("Online booking fills 8 of 12 slots")
-    page.get_by_label("Planned start").fill(iso(1))
-    page.get_by_label("Planned end").fill(iso(14))
+    fill_date(page, "Planned start", iso(1))
+    fill_date(page, "Planned end", iso(14))
     page.get_by_role("button", name="Log the cycle").click()
     expect(page.get_by_text("Cycle 2 of “Evening clinics” logged")).to_be_visible()
     expect(page.get_by_role("link", name="cycle 1")).to_be_visible()
@@ -113,8 +114,8 @@ def test_a_draft_survives_a_page_reload(page, cast, browser_login):
         "Missed first appointments halve"
     )
     expect(page.get_by_text("has been restored")).to_be_visible()
-    page.get_by_label("Planned start").fill(iso(1))
-    page.get_by_label("Planned end").fill(iso(8))
+    fill_date(page, "Planned start", iso(1))
+    fill_date(page, "Planned end", iso(8))
     page.get_by_role("button", name="Log the cycle").click()
     expect(page.get_by_text("Cycle 1 of “Evening clinics” logged")).to_be_visible()
     with scopes_disabled():

@@ -2,6 +2,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from conftest import fill_date
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -13,7 +15,7 @@ def test_national_team_enrols_an_organisation_assigns_a_coach_and_passes_the_pha
     page.get_by_role("link", name="Enrol an organisation").click()
     page.get_by_label("New organisation's name").fill("Gamma Community Trust")
     page.get_by_label("New organisation's type").select_option(label="Mental health trust")
-    page.get_by_label("Start date").fill(today)
+    fill_date(page, "Start date", today)
     page.get_by_label("Project lead's name").fill("Gail Lead")
     page.get_by_label("Project lead's email").fill("gail@gamma.example")
     page.get_by_label("Executive sponsor's name").fill("Sid Sponsor")
@@ -25,7 +27,7 @@ def test_national_team_enrols_an_organisation_assigns_a_coach_and_passes_the_pha
     expect(page.get_by_role("heading", name="Programme phases")).to_be_visible()
     expect(page.get_by_text("Priya Coach (QI coach)")).to_be_visible()
 
-    page.get_by_label("Start date").fill(today)
+    fill_date(page, "Start date", today)
     page.get_by_role("button", name="Start local design").click()
     expect(page.get_by_text("Local design has started.")).to_be_visible()
     expect(page.get_by_role("heading", name="Gate to leave local design")).to_be_visible()

@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from collaborative.tests.factories import planned_enrolment
+from conftest import fill_date
 from measures.tests.factories import make_measure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,22 +33,22 @@ def test_national_team_edits_settings_people_a_phase_and_an_invoice(page, cast, 
     expect(page.get_by_text("Priya Coach (QI coach)")).to_be_visible()
 
     page.get_by_role("link", name="Extend or shorten Local design").click()
-    page.get_by_label("New planned end date").fill("2024-12-01")
+    fill_date(page, "New planned end date", "2024-12-01")
     page.get_by_label("Reason").fill("Oops")
     page.get_by_role("button", name="Save new end date").click()
     expect(page.get_by_text("cannot end before it starts")).to_be_visible()
-    page.get_by_label("New planned end date").fill("2025-09-05")
+    fill_date(page, "New planned end date", "2025-09-05")
     page.get_by_label("Reason").fill("Community engagement took longer")
     page.get_by_role("button", name="Save new end date").click()
     expect(page.get_by_text("now ends on 05 September 2025")).to_be_visible()
     expect(page.get_by_role("cell", name="Community engagement took longer")).to_be_visible()
 
     page.goto(f"/orgs/alpha/fees/{invoice.pk}/")
-    page.get_by_label("Issued on").fill("2025-02-01")
-    page.get_by_label("Paid on").fill("2025-01-15")
+    fill_date(page, "Issued on", "2025-02-01")
+    fill_date(page, "Paid on", "2025-01-15")
     page.get_by_role("button", name="Save invoice").click()
     expect(page.get_by_text("The paid date cannot be before the issue date.")).to_be_visible()
-    page.get_by_label("Paid on").fill("2025-02-20")
+    fill_date(page, "Paid on", "2025-02-20")
     page.get_by_role("button", name="Save invoice").click()
     expect(page.get_by_text("Year 1 invoice saved.")).to_be_visible()
     expect(page.get_by_role("table", name="Invoice schedule").get_by_role("row").nth(1)).to_contain_text("20 Feb 2025")

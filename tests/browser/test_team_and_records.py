@@ -6,6 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from collaborative.tests.factories import planned_enrolment
+from conftest import fill_date
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_coach_records_a_session_the_team_reads_it(page, cast, browser_login):
     browser_login("coach@programme.example")
     page.goto("/orgs/alpha/coaching/")
     page.get_by_text("Record a coaching session").click()
-    page.get_by_label("Date").fill(timezone.localdate().isoformat())
+    fill_date(page, "Date", timezone.localdate().isoformat())
     page.get_by_label("Attendees").fill("Lead, member")
     page.get_by_label("Notes").fill("Planned the next PDSA cycle together")
     page.get_by_role("button", name="Save session").click()
