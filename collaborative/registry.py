@@ -7,7 +7,9 @@ app registers what it offers in its `AppConfig.ready()`:
 - `gate_checks`: gate item key -> function(organisation) -> (done, evidence),
   read by `collaborative.phases` for the phase gate checklists;
 - `chart_annotations`: source name -> function(measure) -> list of
-  `measures.charts.Annotation`, read by the measure chart page.
+  `measures.charts.Annotation`, read by the measure chart page;
+- `change_adoptions`: source name -> function(measure) -> list of (date, text) of
+  changes adopted that the measure should show, read by the chart page's rebase offer.
 
 A key nobody registered means "no data check": the item is ticked by hand, the
 chart has no such markers.
@@ -39,3 +41,4 @@ class Registry:
 
 gate_checks = Registry("gate checks")
 chart_annotations = Registry("chart annotations")
+change_adoptions = Registry("change adoptions")

@@ -200,3 +200,14 @@ class MeasureTemplateForm(MeasureFields):
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("code", f"The library already has a measure with the code {code}.")
+
+
+class RebaseForm(forms.Form):
+    period = forms.DateField(widget=forms.HiddenInput)
+    reason = bounded.VisibleCharField(
+        label="Why start new limits here?",
+        max_length=bounded.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: the new booking process was adopted in March and the shift has held since.",
+        error_messages={"required": "Say why: the record keeps it beside the chart."},
+    )

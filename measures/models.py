@@ -296,6 +296,28 @@ class ChartSettings(models.Model):
         return f"Chart settings for {self.measure}"
 
 
+class Rebase(models.Model):
+    """A confirmed decision to start new limits at a period, after a sustained shift followed an adopted
+    change. Kept with who, when and why; the chart draws the earlier limits for the earlier period."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="rebases")
+    period_start = models.DateField()
+    reason = bounded.TextField(max_length=bounded.NOTE)
+    change = bounded.CharField(max_length=300, blank=True, help_text="The adopted change the shift followed.")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["period_start", "pk"]
+        constraints = [models.UniqueConstraint(fields=["measure", "period_start"], name="one_rebase_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} rebased at {self.period_start}"
+
+
 class DataPointQuerySet(models.QuerySet):
     def series(self, measure, stratum: str = "all"):
         return self.filter(measure=measure, stratum=stratum).order_by("period_start")

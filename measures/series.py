@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from collaborative.registry import chart_annotations
+from collaborative.registry import change_adoptions, chart_annotations
 from qi_projects import equality
 
 from . import disclosure, spc
@@ -279,6 +279,18 @@ def phase_annotations(organisation) -> list[Annotation]:
     ]
 
 
+def rebase_annotations(page) -> list[Annotation]:
+    return [
+        Annotation(
+            r.period_start,
+            "New limits from here",
+            f"{r.reason} ({r.by.display_name if r.by else 'someone'})",
+            kind="phase",
+        )
+        for r in page.rebases
+    ]
+
+
 def extra_annotations(measure) -> list[Annotation]:
     """Annotations other apps register for a measure's chart (PDSA cycles: collaborative.registry)."""
     return [note for _, source in chart_annotations.items() for note in source(measure)]
@@ -317,6 +329,15 @@ def _r(value, scale):
     return None if value is None else round(value * scale, 2)
 
 
+def gap_unit(measure) -> str:
+    """The unit of a difference between two groups' figures: a difference of percentages is in points."""
+    if measure.value_type == "proportion":
+        return "percentage points"
+    if measure.value_type == "rate":
+        return f"per {measure.rate_per:,}" if measure.rate_per else "rate"
+    return measure.unit or "value"
+
+
 def gap_rows(gap: Gap, measure) -> list[dict]:
     scale, _ = scale_and_unit(measure)
     return [
@@ -331,6 +352,39 @@ def gap_rows(gap: Gap, measure) -> list[dict]:
             gap.periods, gap.focus_rates, gap.reference_rates, gap.difference, gap.ratio, strict=True
         )
     ]
+
+
+SHIFT_CAUSES = {"run_above", "run_below"}
+MIN_POINTS_AFTER_REBASE = 7  # enough points after the change for the shift to be a sustained one
+
+
+@dataclass(frozen=True)
+class RebaseOffer:
+    """A sustained shift after an adopted change: the chart may start new limits at `period`."""
+
+    period: date
+    period_label: str
+    change: str
+    adopted_on: date
+    points_after: int
+
+
+def rebase_offer(chart, periods: list[date], adoptions, rebased: set[date], frequency: str) -> RebaseOffer | None:
+    """The first shift (a run of points on one side of the mean) that starts after an adopted change,
+    with at least MIN_POINTS_AFTER_REBASE points from its start, where no rebase was made since the change."""
+    if chart is None:
+        return None
+    for adopted_on, change in adoptions:
+        if any(day >= adopted_on for day in rebased):
+            continue
+        for i, (period, point) in enumerate(zip(periods, chart.points, strict=True)):
+            if period < adopted_on or point.special_cause not in SHIFT_CAUSES:
+                continue
+            after = sum(p.value is not None for p in chart.points[i:])
+            if after >= MIN_POINTS_AFTER_REBASE:
+                return RebaseOffer(period, P.label(frequency, period), change, adopted_on, after)
+            break
+    return None
 
 
 @dataclass
@@ -349,6 +403,9 @@ class MeasurePage:
     gap: Gap | None = None
     gap_figure: dict | None = None
     gap_rows: list[dict] = field(default_factory=list)
+    gap_unit: str = ""
+    rebase_offer: RebaseOffer | None = None
+    rebases: list = field(default_factory=list)
     revisions: list = field(default_factory=list)
 
     def context(self) -> dict:
@@ -357,7 +414,7 @@ class MeasurePage:
 
 def measure_page(measure, stratum: str = "all") -> MeasurePage:
     """Everything the chart page of `measure` shows for `stratum` (the whole population if unknown)."""
-    from .models import ChartSettings, DataPoint, DataPointRevision
+    from .models import ChartSettings, DataPoint, DataPointRevision, Rebase
 
     labels = dict(strata_of(measure))
     chosen = stratum if stratum in labels else "all"
@@ -374,6 +431,7 @@ def measure_page(measure, stratum: str = "all") -> MeasurePage:
         chosen_label=labels[chosen],
         settings=settings,
         revisions=list(DataPointRevision.objects.filter(measure=measure).select_related("by")[:20]),
+        rebases=list(Rebase.objects.filter(measure=measure).select_related("by")),
     )
     current = by_stratum.get(chosen)
     if current is not None:
@@ -385,13 +443,14 @@ def measure_page(measure, stratum: str = "all") -> MeasurePage:
         if page.gap is not None:
             page.gap_figure = gap_figures(page.gap, scale_and_unit(measure)[0])
             page.gap_rows = gap_rows(page.gap, measure)
+            page.gap_unit = gap_unit(measure)
     return page
 
 
 def _chart_part(page: MeasurePage, measure, current: Series, settings) -> None:
     result = chart_for(measure, current, settings)
     end = P.step(measure.frequency, current.periods[-1])
-    notes = phase_annotations(measure.organisation_id) + extra_annotations(measure)
+    notes = phase_annotations(measure.organisation_id) + extra_annotations(measure) + rebase_annotations(page)
     page.annotations = numbered([a for a in notes if current.periods[0] <= a.on < end])
     if result.chart is not None:
         page.figure = spc_figure(
@@ -403,3 +462,7 @@ def _chart_part(page: MeasurePage, measure, current: Series, settings) -> None:
         )
     page.result = result
     page.table = chart_table(measure, result)
+    if current is not None and measure.frequency and result.chart is not None:
+        adoptions = [item for _, source in change_adoptions.items() for item in source(measure)]
+        rebased = {date.fromisoformat(d) for d in getattr(settings, "rebase_on", None) or []}
+        page.rebase_offer = rebase_offer(result.chart, current.periods, adoptions, rebased, measure.frequency)

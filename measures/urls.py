@@ -17,6 +17,7 @@ urlpatterns = [
     path(measure + "enter/", views.measure_grid, name="measure_grid"),
     path(measure + "enter/cell/", views.grid_cell, name="grid_cell"),
     path(measure + "settings/", views.measure_settings, name="measure_settings"),
+    path(measure + "rebase/", views.measure_rebase, name="measure_rebase"),
     path("api/v1/measures/<str:code>/data", api.measure_data, name="api_measure_data"),
     # Measure definitions: part of the measurement strategy, so they sit under local design's paths.
     path(design + "projects/<int:pk>/measures/new/", views.measure_create, name="measure_create"),

@@ -20,9 +20,9 @@ from qi_projects.models import ImprovementProject
 
 from . import periods as P
 from . import series
-from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, UploadForm
+from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, RebaseForm, UploadForm
 from .importing import COLUMNS, LIMITS, FileRefused, apply, check_for, collaborative_start, import_file
-from .models import ChartSettings, DataPoint, DataPointRevision, Measure, MeasureTemplate, point_payload
+from .models import ChartSettings, DataPoint, DataPointRevision, Measure, MeasureTemplate, Rebase, point_payload
 
 GRID_PERIODS = 6
 
@@ -98,6 +98,8 @@ def measure_chart(request, org, pk):
         "page": page,
         "may_log": access.can(request.user, "log_work", request.organisation),
         "may_edit": access.can(request.user, "edit_plan", request.organisation),
+        "may_rebase": access.can(request.user, "rebase_chart", request.organisation),
+        "rebase_form": RebaseForm(initial={"period": page.rebase_offer.period}) if page.rebase_offer else None,
         **page.context(),
     }
     return render(request, "measures/chart.html", context)
@@ -333,6 +335,51 @@ def measure_settings(request, org, pk):
         {"organisation": request.organisation, "measure": measure, "form": form},
         status=422 if form.is_bound else 200,
     )
+
+
+@require_POST
+@access.requires("rebase_chart")
+def measure_rebase(request, org, pk):
+    """Confirm the chart's offer: new limits from a period after an adopted change, with the reason kept."""
+    measure = _measure(request, pk)
+    form = RebaseForm(request.POST)
+    page = series.measure_page(measure, "all")
+    offer = page.rebase_offer
+    if form.is_valid() and (offer is None or form.cleaned_data["period"] != offer.period):
+        form.add_error(None, "The chart no longer offers new limits at that period: look at it again.")
+    if not form.is_valid():
+        context = {
+            "organisation": request.organisation,
+            "measure": measure,
+            "page": page,
+            "rebase_form": form,
+            "may_log": access.can(request.user, "log_work", request.organisation),
+            "may_edit": access.can(request.user, "edit_plan", request.organisation),
+            "may_rebase": True,
+            **page.context(),
+        }
+        return render(request, "measures/chart.html", context, status=422)
+    period = form.cleaned_data["period"]
+    with transaction.atomic():
+        rebase = Rebase.objects.create(
+            organisation=request.organisation,
+            measure=measure,
+            period_start=period,
+            reason=form.cleaned_data["reason"],
+            change=offer.change[:300],
+            by=request.user,
+        )
+        chart_settings = _settings(measure) or ChartSettings(measure=measure, organisation=request.organisation)
+        chart_settings.rebase_on = sorted({*(chart_settings.rebase_on or []), period.isoformat()})
+        chart_settings.save()
+        record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            obj=rebase,
+            summary=f"New limits for {measure.code} from {period:%b %Y}: {rebase.reason}"[:300],
+        )
+    messages.success(request, f"New limits from {P.label(measure.frequency, period)}; the earlier limits stay shown.")
+    return redirect("measures:measure_chart", org=org, pk=pk)
 
 
 # --- Import -------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ ORGANISATION_ACTIONS: dict[str, set[str]] = {
     "manage_enrolment": {Role.NATIONAL},
     "edit_fees": {Role.NATIONAL},
     "adjust_phase": {Role.NATIONAL, Role.COACH},
+    "rebase_chart": {Role.NATIONAL, Role.COACH, Role.LEAD},  # start new limits after an adopted change
     "log_coaching": {Role.NATIONAL, Role.COACH, Role.EXPERT},
     "view_fees": {Role.NATIONAL, Role.LEAD, Role.SPONSOR},
     "export_raw": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR},

@@ -30,6 +30,13 @@ ORG_PAGES = {
         },
     ),
     "measures:measure_settings": Page(EDITORS, kwargs=measure_pk),
+    # The lead or the coach confirms new limits; without a shift to offer them, the answer is 422.
+    "measures:measure_rebase": Page(
+        {"lead", "coach", "national"},
+        kwargs=measure_pk,
+        method="post",
+        data=lambda c, o: {"period": "2025-01-01", "reason": "Adopted the new booking process"},
+    ),
 }
 
 # Token-authenticated: tested in test_api.py (a session alone gets 401).

@@ -1,4 +1,5 @@
-"""PDSA cycles marked on measure charts (measures.views asks for them by this name)."""
+"""PDSA cycles marked on measure charts, and the changes adopted that a chart may rebase at
+(registered in collaborative.registry by this app's AppConfig)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def for_measure(measure) -> list[Annotation]:
         notes.append(
             Annotation(
                 on=cycle.start_date,
-                label=f"{cycle.change_idea.text}, cycle {cycle.number}: {cycle.objective}",
+                label=f"PDSA {cycle.number} ({cycle.change_idea.text}): {cycle.objective}",
                 detail=detail[:200],
                 kind="pdsa",
                 url=reverse("pdsa:pdsa_detail", kwargs={"org": slug, "pk": cycle.pk}),
@@ -45,3 +46,21 @@ def for_measure(measure) -> list[Annotation]:
         )
     notes.sort(key=lambda a: a.on)
     return notes
+
+
+def adoptions_for(measure) -> list[tuple]:
+    """(date, text) of each move to Adopted of a change idea the measure tracks or whose cycles it measures."""
+    from django.db.models import Q
+
+    from qi_projects.models import Stage
+
+    from .models import ChangeIdeaMove
+
+    moves = (
+        ChangeIdeaMove.objects.filter(organisation_id=measure.organisation_id, to_stage=Stage.ADOPTED)
+        .filter(Q(change_idea_id=measure.tracks_id) | Q(change_idea__pdsa_cycles__measures=measure))
+        .select_related("change_idea")
+        .distinct()
+        .order_by("at")
+    )
+    return [(move.at.date(), move.change_idea.text) for move in moves]

@@ -10,8 +10,9 @@ class PdsaConfig(AppConfig):
 
     def ready(self) -> None:
         # PDSA cycles are drawn on measure charts through the measures' annotation registry.
-        from collaborative.registry import chart_annotations
+        from collaborative.registry import change_adoptions, chart_annotations
 
         from . import annotations
 
         chart_annotations.register("pdsa", annotations.for_measure)
+        change_adoptions.register("pdsa", annotations.adoptions_for)
