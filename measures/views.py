@@ -100,6 +100,7 @@ def measure_chart(request, org, pk):
         "may_edit": access.can(request.user, "edit_plan", request.organisation),
         "may_rebase": access.can(request.user, "rebase_chart", request.organisation),
         "rebase_form": RebaseForm(initial={"period": page.rebase_offer.period}) if page.rebase_offer else None,
+        "print_table": request.GET.get("table") == "1",
         **page.context(),
     }
     return render(request, "measures/chart.html", context)

@@ -43,7 +43,7 @@ def test_national_team_enrols_an_organisation_assigns_a_coach_and_passes_the_pha
         page.get_by_role("button", name=f"Tick “{label}”").click()
         expect(page.get_by_text("Gate item ticked.")).to_be_visible()
 
-    page.get_by_label("Date the gate was passed").fill(today)
+    fill_date(page, "Date the gate was passed", today)
     page.get_by_role("button", name="Sign off the gate").click()
     expect(page.get_by_text("Gate passed: Testing and scaling up has started.")).to_be_visible()
     expect(page.get_by_role("heading", name="Gate to leave testing and scaling up")).to_be_visible()
