@@ -354,7 +354,6 @@ def gap_rows(gap: Gap, measure) -> list[dict]:
     ]
 
 
-SHIFT_CAUSES = {"run_above", "run_below"}
 MIN_POINTS_AFTER_REBASE = 7  # enough points after the change for the shift to be a sustained one
 
 
@@ -369,21 +368,31 @@ class RebaseOffer:
     points_after: int
 
 
+def _shift_start(chart, start: int) -> int | None:
+    """The first index at or after `start` that begins a shift: MIN_POINTS_AFTER_REBASE present points
+    in a row on one side of the mean (whatever other rule also flags them, such as outside the limits)."""
+    present = [(i, p) for i, p in enumerate(chart.points) if p.value is not None and i >= start]
+    sides = [(i, (p.value > p.mean) - (p.value < p.mean)) for i, p in present if p.mean is not None]
+    for k in range(len(sides) - MIN_POINTS_AFTER_REBASE + 1):
+        window = [side for _, side in sides[k : k + MIN_POINTS_AFTER_REBASE]]
+        if window[0] != 0 and all(side == window[0] for side in window):
+            return sides[k][0]
+    return None
+
+
 def rebase_offer(chart, periods: list[date], adoptions, rebased: set[date], frequency: str) -> RebaseOffer | None:
-    """The first shift (a run of points on one side of the mean) that starts after an adopted change,
-    with at least MIN_POINTS_AFTER_REBASE points from its start, where no rebase was made since the change."""
+    """The first shift (MIN_POINTS_AFTER_REBASE points in a row on one side of the mean) that starts
+    after an adopted change, where no new limits were started since the change."""
     if chart is None:
         return None
     for adopted_on, change in adoptions:
         if any(day >= adopted_on for day in rebased):
             continue
-        for i, (period, point) in enumerate(zip(periods, chart.points, strict=True)):
-            if period < adopted_on or point.special_cause not in SHIFT_CAUSES:
-                continue
-            after = sum(p.value is not None for p in chart.points[i:])
-            if after >= MIN_POINTS_AFTER_REBASE:
-                return RebaseOffer(period, P.label(frequency, period), change, adopted_on, after)
-            break
+        after = next((i for i, period in enumerate(periods) if period >= adopted_on), None)
+        j = None if after is None else _shift_start(chart, after)
+        if j is not None:
+            points_after = sum(p.value is not None for p in chart.points[j:])
+            return RebaseOffer(periods[j], P.label(frequency, periods[j]), change, adopted_on, points_after)
     return None
 
 
