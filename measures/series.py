@@ -254,6 +254,24 @@ def strata_of(measure) -> list[tuple[str, str]]:
     return rows
 
 
+def grid_strata(measure, added=()) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The groups the data grid shows (everyone, those with data, those in the measurement strategy:
+    the focus population's groups and the reference group, and any the person added), and the rest."""
+    from qi_projects.models import FocusPopulation
+
+    from .models import DataPoint
+
+    wanted = {"all", *added}
+    wanted |= set(DataPoint.objects.filter(measure=measure).values_list("stratum", flat=True).distinct())
+    if measure.dimension:
+        if measure.reference_category:
+            wanted.add(f"{measure.dimension}:{measure.reference_category}")
+        for groups in FocusPopulation.objects.filter(project_id=measure.project_id).values_list("groups", flat=True):
+            wanted |= {g for g in groups or [] if g.split(":", 1)[0] == measure.dimension}
+    every = strata_of(measure)
+    return [s for s in every if s[0] in wanted], [s for s in every if s[0] not in wanted]
+
+
 def focus_stratum(measure) -> str | None:
     """The first focus-population group of the measure's project on the measure's dimension."""
     from qi_projects.models import FocusPopulation

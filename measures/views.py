@@ -258,7 +258,8 @@ def measure_grid(request, org, pk):
     organisation = request.organisation
     measure = _measure(request, pk)
     may_log = access.can(request.user, "log_work", organisation)
-    strata = series.strata_of(measure)
+    added = (request.POST if request.method == "POST" else request.GET).getlist("group")
+    strata, others = series.grid_strata(measure, added=[g for g in added if ":" in g][:50])
     started = collaborative_start(organisation)
     periods = grid_periods(measure, request, started)
     earliest, _ = P.bounds(measure.frequency, started, timezone.localdate())
@@ -266,10 +267,14 @@ def measure_grid(request, org, pk):
         "organisation": organisation,
         "measure": measure,
         "strata": strata,
+        "other_groups": others,
+        "added": [s for s, _ in strata if s in added],
         "may_log": may_log,
         "earlier": P.step(measure.frequency, periods[0], -1).isoformat() if periods[0] > earliest else None,
     }
     if request.method == "POST":
+        strata = series.strata_of(measure)  # every posted group is saved (and shown again if refused)
+        context["strata"] = strata
         rows = _cell_rows_from_post(measure, request.POST, periods, strata)
         errors, changed = save_cells(measure, organisation, rows, request.user)
         if not errors:

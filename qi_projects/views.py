@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from collaborative.models import Collaborative, Enrolment
 from organisations import access
 
-from . import charts, gates
+from . import charts, diagram_svg, gates
 from .forms import (
     AimForm,
     CoproductionForm,
@@ -500,6 +500,13 @@ def diagram(request, org, pk):
         )
     shown, as_of = _history_context(theory, request)
     tree = shown.tree() if shown else snapshot_tree(theory.snapshot())
+    idea_links = shown is None  # today's diagram: each change idea opens its page (PDSA cycles, lifecycle)
+
+    def href_for(node):
+        if idea_links and node.kind == Kind.CHANGE_IDEA:
+            return reverse("pdsa:change_idea_detail", kwargs={"org": org, "pk": node.id})
+        return f"#element-{node.id}"
+
     return render(
         request,
         "qi_projects/diagram.html",
@@ -515,6 +522,8 @@ def diagram(request, org, pk):
             comments=theory.comments.select_related("author"),
             urls=_local_urls(org, project),
             show_lineage=True,
+            drawing=diagram_svg.layout(tree, href_for),
+            idea_links=idea_links,
         ),
     )
 
@@ -614,6 +623,7 @@ def programme_theory(request):
     theory = ProgrammeChangeTheory.for_collaborative(collaborative)
     shown, as_of = _history_context(theory, request)
     tree = shown.tree() if shown else snapshot_tree(theory.snapshot())
+
     return render(
         request,
         "qi_projects/programme_theory.html",
@@ -621,6 +631,7 @@ def programme_theory(request):
             "collaborative": collaborative,
             "theory": theory,
             "tree": tree,
+            "drawing": diagram_svg.layout(tree, lambda node: f"#element-{node.id}"),
             "shown": shown,
             "as_of": as_of,
             "missing_on_date": bool(request.GET.get("on")) and shown is None,

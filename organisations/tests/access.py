@@ -18,8 +18,9 @@ def member_pk(cast, organisation) -> int:
     """A member who is not the team's only lead, so that taking them off is allowed."""
     from organisations.models import Membership, Role, User
 
-    user = User.objects.create_user(f"leaver-{organisation.slug}@example.com", "x")
-    return Membership.objects.create(organisation=organisation, user=user, role=Role.MEMBER).pk
+    user = User.objects.filter(email=f"leaver-{organisation.slug}@example.com").first()
+    user = user or User.objects.create_user(f"leaver-{organisation.slug}@example.com", "x")
+    return Membership.objects.get_or_create(organisation=organisation, user=user, role=Role.MEMBER)[0].pk
 
 
 def invitation_pk(cast, organisation) -> int:

@@ -112,6 +112,11 @@ def measure(organisation, project_=None, **kwargs) -> Measure:
             "reference_category": "A",
         }
         fields.update(kwargs)
+        if "code" not in kwargs:  # a second default measure in the same organisation gets the next code
+            n = 1
+            while Measure.objects.filter(organisation=organisation, code=fields["code"]).exists():
+                n += 1
+                fields["code"] = f"OM{n}"
         return Measure.objects.create(organisation=organisation, project=project_ or project(organisation), **fields)
 
 
