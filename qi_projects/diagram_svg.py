@@ -53,8 +53,9 @@ class Drawing:
 
 
 def _box(column: int, text: str, href: str = "", kind_label: str = "") -> Box:
-    lines = textwrap.wrap(text or "", CHARS_PER_LINE)[:6] or ["(empty)"]
-    if len(textwrap.wrap(text or "", CHARS_PER_LINE)) > 6:
+    most = 12 if column == 0 else 6  # the aim may be long; a driver or idea should not be
+    lines = textwrap.wrap(text or "", CHARS_PER_LINE)[:most] or ["(empty)"]
+    if len(textwrap.wrap(text or "", CHARS_PER_LINE)) > most:
         lines[-1] = lines[-1][: CHARS_PER_LINE - 1] + "…"
     return Box(
         column=column,
