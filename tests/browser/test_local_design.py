@@ -175,7 +175,7 @@ def test_coach_sees_the_change_theory_read_only_with_a_comment_box(page, browser
     page.goto(f"/orgs/alpha/design/projects/{project.pk}/")
     expect(page.get_by_role("link", name="Add a measure")).to_have_count(0)
     page.get_by_role("link", name="View the change theory").click()
-    expect(page.get_by_text("Evening clinics")).to_be_visible()
+    expect(page.locator(".app-dd").get_by_text("Evening clinics", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Edit the change theory")).to_have_count(0)
     page.get_by_role("textbox", name="Comment").fill("Have you asked carers about evening clinics?")
     page.get_by_role("button", name="Post comment").click()

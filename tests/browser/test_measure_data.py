@@ -36,6 +36,9 @@ def test_lead_enters_a_month_imports_a_file_with_an_error_then_reads_the_chart(p
     page.get_by_label(f"Denominator, Everyone, {label}").fill("60")
     page.keyboard.press("Tab")
     expect(page.get_by_role("status").filter(has_text="Saved")).to_have_count(1)
+    # The grid shows the groups with data or in the strategy; another is added on request.
+    page.get_by_label("Add another group").select_option(label="Black or Black British: Caribbean")
+    page.get_by_role("button", name="Add the group").click()
     page.get_by_label(f"Numerator, Black or Black British: Caribbean, {label}").fill("9")
     page.get_by_label(f"Denominator, Black or Black British: Caribbean, {label}").fill("4")
     page.keyboard.press("Tab")

@@ -129,7 +129,7 @@ def test_what_was_typed_offline_is_kept_on_the_device_and_saved_when_back_online
     page.get_by_role("link", name="Log a PDSA cycle").click()
     page.context.set_offline(True)
     page.get_by_label("Objective").fill("Typed on the train")
-    expect(page.get_by_role("status").filter(has_text="no connection")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="no connection")).to_be_visible(timeout=15_000)
     page.context.set_offline(False)
     expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
     with scopes_disabled():
