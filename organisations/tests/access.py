@@ -20,9 +20,11 @@ def member_pk(cast, organisation) -> int:
 
     user = User.objects.filter(email=f"leaver-{organisation.slug}@example.com").first()
     user = user or User.objects.create_user(f"leaver-{organisation.slug}@example.com", "x")
-    return Membership.objects.with_scopes_disabled().get_or_create(
-        organisation=organisation, user=user, role=Role.MEMBER
-    )[0].pk
+    return (
+        Membership.objects.with_scopes_disabled()
+        .get_or_create(organisation=organisation, user=user, role=Role.MEMBER)[0]
+        .pk
+    )
 
 
 def invitation_pk(cast, organisation) -> int:
