@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from measures import series
-from measures.models import DataPoint, Measure
+from measures.models import Measure
 from organisations.models import Membership
 from qi_projects.models import ChangeTheory, ImprovementProject, Kind, Stage
 
@@ -20,19 +20,8 @@ ADOPTED_STAGES = (Stage.ADOPTED, Stage.SPREADING, Stage.SUSTAINED)
 
 
 def measure_signals(measures) -> dict[int, object]:
-    """measure id -> the ChartResult of its whole-population series, one query for all the data."""
-    measures = list(measures)
-    points = DataPoint.objects.filter(measure__in=measures, stratum="all").order_by("period_start")
-    by_measure: dict[int, list] = {}
-    for point in points:
-        by_measure.setdefault(point.measure_id, []).append(point)
-    results = {}
-    for measure in measures:
-        built = series.build_series(by_measure.get(measure.pk, []), measure.frequency).get("all")
-        if built is not None:
-            # A measure without chart settings raises RelatedObjectDoesNotExist, an AttributeError.
-            results[measure.pk] = series.chart_for(measure, built, getattr(measure, "chart_settings", None))
-    return results
+    """measure id -> the ChartResult of its whole-population series, from the shared chart cache."""
+    return series.cached_charts(measures)
 
 
 def _improving(result) -> bool:
