@@ -544,7 +544,7 @@ def chart_cache_key(measure, stratum: str, version: str) -> str:
     return f"spc:{measure.pk}:{stratum}:{version}:{_definition_digest(measure)}"
 
 
-def cached_charts(measures, stratum: str = "all") -> dict[int, ChartResult]:
+def cached_charts(measures, stratum: str = "all", *, versions=None) -> dict[int, ChartResult]:
     """measure id -> the ChartResult of its `stratum` series, from the shared cache where the data has not changed.
 
     Two queries whatever the number of measures (versions, then the points of those not cached).
@@ -555,7 +555,7 @@ def cached_charts(measures, stratum: str = "all") -> dict[int, ChartResult]:
     from .models import DataPoint
 
     measures = list(measures)
-    versions = data_versions(measures)
+    versions = versions if versions is not None else data_versions(measures)
     keys = {m.pk: chart_cache_key(m, stratum, versions[m.pk]) for m in measures if m.pk in versions}
     found = cache.get_many(list(keys.values()))
     results = {pk: found[key] for pk, key in keys.items() if key in found}  # NO_CHART where there is none
@@ -578,3 +578,34 @@ def cached_charts(measures, stratum: str = "all") -> dict[int, ChartResult]:
 def cached_chart(measure, stratum: str = "all") -> ChartResult | None:
     """One measure's chart for `stratum`, cached as `cached_charts` caches it."""
     return cached_charts([measure], stratum).get(measure.pk)
+
+
+def cached_gaps(pairs, *, versions=None) -> dict[tuple[int, str, str], Gap | None]:
+    """(measure id, focus, reference) -> the equality gap, cached by the measure's data version like the charts."""
+    from django.core.cache import cache
+
+    from .models import DataPoint
+
+    pairs = list(pairs)
+    versions = versions if versions is not None else data_versions({m for m, _, _ in pairs})
+    keys = {
+        (m.pk, f, r): f"gap:{m.pk}:{f}:{r}:{versions[m.pk]}:{_definition_digest(m)}"
+        for m, f, r in pairs
+        if m.pk in versions
+    }
+    found = cache.get_many(list(keys.values()))
+    results = {pair: found[key] for pair, key in keys.items() if key in found}
+    missing = [(m, f, r) for m, f, r in pairs if (m.pk, f, r) in keys and (m.pk, f, r) not in results]
+    if missing:
+        points: dict[int, list] = defaultdict(list)
+        wanted = {s for _, f, r in missing for s in (f, r)}
+        rows = DataPoint.objects.filter(measure__in={m for m, _, _ in missing}, stratum__in=wanted)
+        for point in rows.order_by("period_start"):
+            points[point.measure_id].append(point)
+        fresh = {}
+        for measure, focus, reference in missing:
+            gap = equality_gap(measure, build_series(points[measure.pk], measure.frequency), focus, reference)
+            fresh[(measure.pk, focus, reference)] = gap if gap is not None else NO_CHART
+        cache.set_many({keys[pair]: gap for pair, gap in fresh.items()}, CHART_CACHE_SECONDS)
+        results.update(fresh)
+    return {pair: gap for pair, gap in results.items() if gap != NO_CHART}
