@@ -8,17 +8,22 @@ direction, docs/architecture.md); nothing imports them back.
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from learning_sets import board as learning_set_flags
+from measures import series
 from measures.models import DataPoint, Measure
 from measures.series import published
-from organisations import access
-from organisations.models import Assignment, AuditEvent, Organisation, Role
+from organisations import access, notifications
+from organisations.models import Assignment, AuditEvent, Membership, Organisation, Role
+from qi_projects.models import ChangeTheory, FocusPopulation, ImprovementProject, Stage
+from qi_projects.pdsa import progress
+from qi_projects.pdsa.models import PdsaCycle
 
+from . import phases
 from .models import Enrolment, Phase, PhaseEvent, TeamMeeting
 
 NO_MEETING_DAYS = 21
@@ -76,14 +81,235 @@ def enrolment_flags(enrolment, today) -> list[str]:
     return flags
 
 
-def workspace(user, organisation) -> dict:
-    """The organisation's workspace: the team's landing page."""
+def workspace(user, organisation, today=None) -> dict:
+    """The organisation's dashboard: are we improving, and is the gap closing? One call, a fixed number of queries."""
+    today = today or timezone.localdate()
+    # The team's size and the person's unread feedback ride on the project's row: two queries fewer.
+    project = (
+        ImprovementProject.objects.filter(organisation=organisation)
+        .select_related("change_theory")
+        .annotate(
+            team_size=_scalar_count(Membership.objects.filter(organisation=organisation)),
+            unread=_scalar_count(notifications.unread(user, organisation=organisation)),
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
+    measures = list(
+        Measure.objects.filter(organisation=organisation).select_related("chart_settings").order_by("kind", "code")
+    )
+    versions = series.data_versions(measures)
+    charts = series.cached_charts(measures, versions=versions)
+    pdsa = pdsa_activity(project)
+    ideas = _idea_stages(project)
+    tiles = [measure_tile(m, charts.get(m.pk)) for m in measures]
+    ends = [t["period"] for t in tiles if t["period"]]
     return {
         "organisation": organisation,
+        "today": today,
         "role_labels": sorted(Role(r).label for r in access.roles_in(user, organisation)),
         "may_view_fees": access.can(user, "view_fees", organisation),
         "may_manage_tokens": access.can(user, "manage_tokens", organisation),
+        "can_log": access.can(user, "log_work", organisation),
+        "project": project,
+        "phase": workspace_phase(organisation, today),
+        "waiting": waiting_cycles(organisation, today),
+        "tiles": tiles,
+        "data_runs_to": max(ends) if ends else None,
+        "data_status": data_status(organisation, measures, today),
+        "gaps": gap_headlines(project, measures, versions) if project else [],
+        "pdsa": pdsa,
+        "ideas": [(label, ideas.get(value, 0)) for value, label in Stage.choices],
+        "progress": progress.progress(
+            project,
+            measures=measures,
+            results=charts,
+            cycles=pdsa["counts"],
+            ideas_by_stage=ideas,
+            team_size=project.team_size,
+        )
+        if project
+        else None,
+        "meetings": meeting_cadence(organisation, today),
+        "unread": project.unread if project else notifications.unread_count(user, organisation=organisation),
+        "learning_set": next_learning_set(organisation),
     }
+
+
+def _scalar_count(queryset):
+    """COUNT(*) of `queryset` as a subquery for an annotation."""
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
+def data_status(organisation, measures, today) -> dict | None:
+    """Hook for the reminders work: measure id -> the status of its last periods (submitted, due, late, missing).
+
+    None until deadlines exist; the dashboard shows the tiles' statuses when this returns them.
+    """
+    return None
+
+
+def workspace_phase(organisation, today) -> dict | None:
+    """The current phase, how far through it the organisation is, and the current gate's items."""
+    phase_list = list(Phase.objects.filter(organisation=organisation, enrolment__active=True).order_by("number"))
+    current = next((p for p in phase_list if p.is_current), None)
+    if current is None:
+        finished = bool(phase_list) and all(p.actual_end for p in phase_list)
+        return {"current": None, "finished": finished, "phases": phase_list}
+    current.organisation = organisation
+    return {
+        "current": current,
+        "phases": phase_list,
+        "progress": current.progress(today),
+        "overrun_days": max((today - current.planned_end).days, 0),
+        "gate": phases.gate_status(current),
+    }
+
+
+def waiting_cycles(organisation, today, limit: int = 6) -> list[dict]:
+    """Open cycles whose next stage is due, soonest first, with the link to that stage."""
+    Status = PdsaCycle.Status
+    due = (
+        Q(status=Status.PLANNED, planned_start__lte=today)
+        | Q(status=Status.DOING, planned_end__lte=today)
+        | Q(status=Status.DOING, actual_end__isnull=False)
+        | Q(status=Status.STUDYING)
+    )
+    cycles = (
+        PdsaCycle.objects.filter(due, organisation=organisation)
+        .select_related("change_idea")
+        .order_by("planned_end", "pk")[:limit]
+    )
+    rows = []
+    for cycle in cycles:
+        if cycle.status == Status.PLANNED:
+            action, name, since = "Record Do", "pdsa:pdsa_do", cycle.planned_start
+        elif cycle.status == Status.DOING and cycle.actual_end:
+            action, name, since = "Record Study", "pdsa:pdsa_study", cycle.actual_end
+        elif cycle.status == Status.DOING:
+            action, name, since = "Record the end of Do", "pdsa:pdsa_do", cycle.planned_end
+        else:
+            action, name, since = "Decide: adopt, adapt or abandon", "pdsa:pdsa_act", cycle.planned_end
+        url = reverse(name, kwargs={"org": organisation.slug, "pk": cycle.pk})
+        rows.append({"cycle": cycle, "action": action, "url": url, "days": max((today - since).days, 0)})
+    return rows
+
+
+def sparkline(values: list, width: int = 120, height: int = 32) -> str:
+    """The SVG polyline points of a sparkline (gaps skipped), scaled into width x height."""
+    present = [v for v in values if v is not None]
+    if len(present) < 2:
+        return ""
+    low, high = min(present), max(present)
+    span = (high - low) or 1
+    step = width / max(len(values) - 1, 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+        for i, v in enumerate(values)
+        if v is not None
+    )
+
+
+def _shown(value, result) -> str:
+    return "" if value is None else f"{round(value * result.scale, 1):g}{result.unit}"
+
+
+def measure_tile(measure, result) -> dict:
+    """A small multiple: sparkline, icons and latest value of a measure's whole-population chart."""
+    tile = {"measure": measure, "result": result, "period": None, "latest": "", "points": "", "low": "", "high": ""}
+    if result is None:
+        return tile
+    figures = result.series.figures[-24:]
+    present = [(d, v) for d, v in zip(result.series.periods, result.series.figures, strict=True) if v is not None]
+    if present:
+        tile["period"], latest = present[-1]
+        tile["latest"] = _shown(latest, result)
+        shown = [v for v in figures if v is not None]
+        tile["low"], tile["high"] = _shown(min(shown), result), _shown(max(shown), result)
+    tile["points"] = sparkline(figures)
+    tile["periods_shown"] = sum(v is not None for v in figures)
+    return tile
+
+
+def gap_headlines(project, measures, versions=None) -> list[dict]:
+    """Per focus population: the latest gap on each measure of its dimension, and what the SPC says of it."""
+    populations = list(FocusPopulation.objects.filter(project=project).order_by("pk"))
+    pairs = []
+    for population in populations:
+        for measure in measures:
+            if not (measure.dimension and measure.reference_category and measure.project_id == project.pk):
+                continue
+            focus = next((g for g in population.groups or [] if g.split(":", 1)[0] == measure.dimension), None)
+            if focus:
+                pairs.append((population, measure, focus, f"{measure.dimension}:{measure.reference_category}"))
+    gaps = series.cached_gaps([(m, f, r) for _, m, f, r in pairs], versions=versions)
+    rows = []
+    for population, measure, focus, reference in pairs:
+        gap = gaps.get((measure.pk, focus, reference))
+        latest = next((d for d in reversed(gap.difference) if d is not None), None) if gap else None
+        text = (
+            ""
+            if latest is None
+            else f"{round(latest * series.scale_and_unit(measure)[0], 1):g} {series.gap_unit(measure)}"
+        )
+        rows.append({"population": population, "measure": measure, "gap": gap, "latest": text})
+    return rows
+
+
+def pdsa_activity(project) -> dict:
+    """The project's cycles by stage (with the counts the progress score needs) and its latest decisions."""
+    if project is None:
+        return {"by_stage": [], "decisions": [], "counts": {}}
+    Status = PdsaCycle.Status
+    counts = PdsaCycle.objects.filter(project=project).aggregate(
+        started=Count("pk"),
+        completed=Count("pk", filter=Q(status=Status.COMPLETED)),
+        ideas_tested=Count("change_idea", filter=Q(status=Status.COMPLETED), distinct=True),
+        **{f"n_{s}": Count("pk", filter=Q(status=s)) for s in Status.values},
+    )
+    decisions = list(
+        PdsaCycle.objects.filter(project=project, status=Status.COMPLETED)
+        .select_related("change_idea")
+        .order_by("-completed_at", "-pk")[:3]
+    )
+    return {
+        "by_stage": [(label, counts[f"n_{value}"]) for value, label in Status.choices],
+        "decisions": decisions,
+        "counts": counts,
+    }
+
+
+def _idea_stages(project) -> dict[str, int]:
+    if project is None:
+        return {}
+    try:
+        return progress.idea_stages(project.change_theory)
+    except ChangeTheory.DoesNotExist:
+        return {}
+
+
+def meeting_cadence(organisation, today) -> dict:
+    dates = list(TeamMeeting.objects.filter(organisation=organisation).values_list("date", flat=True)[:6])
+    gaps = [(a - b).days for a, b in zip(dates, dates[1:], strict=False)]
+    return {
+        "last": dates[0] if dates else None,
+        "days_since": (today - dates[0]).days if dates else None,
+        "every": round(sum(gaps) / len(gaps)) if gaps else None,
+        "overdue": not dates or (today - dates[0]).days > NO_MEETING_DAYS,
+    }
+
+
+def next_learning_set(organisation):
+    from learning_sets.models import LearningSet
+
+    enrolled = Enrolment.objects.filter(organisation=organisation, active=True).values("collaborative_id")
+    return (
+        LearningSet.objects.filter(
+            collaborative_id__in=enrolled, status=LearningSet.Status.PUBLISHED, starts_at__gte=timezone.now()
+        )
+        .order_by("starts_at")
+        .first()
+    )
 
 
 def _changed_since(model, moment_field):

@@ -493,3 +493,119 @@ def _chart_part(page: MeasurePage, measure, current: Series, settings) -> None:
         adoptions = [item for _, source in change_adoptions.items() for item in source(measure)]
         rebased = {date.fromisoformat(d) for d in getattr(settings, "rebase_on", None) or []}
         page.rebase_offer = rebase_offer(result.chart, current.periods, adoptions, rebased, measure.frequency)
+
+
+# --- SPC results in the shared cache --------------------------------------------------
+#
+# A chart is worked out again only when its inputs change. The key carries the data
+# version of the measure (how many points it has and when the latest was saved: an
+# edit, an import or a deletion changes one of them) and a digest of the definition
+# and chart settings, so a changed figure or setting reads a new key and the old one
+# simply expires. Nothing has to remember to invalidate.
+
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+NO_CHART = "no-chart"
+
+
+def data_versions(measures) -> dict[int, str]:
+    """measure id -> its data version, for all the measures in one query."""
+    from django.db.models import Count, Max
+
+    from .models import DataPoint
+
+    rows = (
+        DataPoint.objects.filter(measure__in=measures)
+        .order_by()
+        .values("measure_id")
+        .annotate(n=Count("pk"), latest=Max("updated_at"))
+    )
+    return {r["measure_id"]: f"{r['n']}.{r['latest'].timestamp():.6f}" for r in rows}
+
+
+def _definition_digest(measure) -> str:
+    import hashlib
+
+    settings = getattr(measure, "chart_settings", None)
+    parts = [
+        measure.updated_at,
+        measure.target,
+        measure.improvement,
+        measure.value_type,
+        measure.frequency,
+        getattr(measure, "rate_per", None),
+        getattr(measure, "unit", ""),
+    ]
+    if settings is not None:
+        parts += [settings.chart_type, settings.rules, settings.fix_after, settings.rebase_on, settings.laney]
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
+def chart_cache_key(measure, stratum: str, version: str) -> str:
+    return f"spc:{measure.pk}:{stratum}:{version}:{_definition_digest(measure)}"
+
+
+def cached_charts(measures, stratum: str = "all", *, versions=None) -> dict[int, ChartResult]:
+    """measure id -> the ChartResult of its `stratum` series, from the shared cache where the data has not changed.
+
+    Two queries whatever the number of measures (versions, then the points of those not cached).
+    Measures without data in the stratum are left out.
+    """
+    from django.core.cache import cache
+
+    from .models import DataPoint
+
+    measures = list(measures)
+    versions = versions if versions is not None else data_versions(measures)
+    keys = {m.pk: chart_cache_key(m, stratum, versions[m.pk]) for m in measures if m.pk in versions}
+    found = cache.get_many(list(keys.values()))
+    results = {pk: found[key] for pk, key in keys.items() if key in found}  # NO_CHART where there is none
+    missing = [m for m in measures if m.pk in keys and m.pk not in results]
+    if not missing:
+        return {pk: r for pk, r in results.items() if r != NO_CHART}
+    points: dict[int, list] = defaultdict(list)
+    for point in DataPoint.objects.filter(measure__in=missing, stratum=stratum).order_by("period_start"):
+        points[point.measure_id].append(point)
+    fresh = {}
+    for measure in missing:
+        built = build_series(points.get(measure.pk, []), measure.frequency).get(stratum)
+        # "No chart" is cached too: a measure with data in other groups only is not looked up again.
+        fresh[measure.pk] = chart_for(measure, built, getattr(measure, "chart_settings", None)) if built else NO_CHART
+    cache.set_many({keys[pk]: result for pk, result in fresh.items()}, CHART_CACHE_SECONDS)
+    results.update(fresh)
+    return {pk: r for pk, r in results.items() if r != NO_CHART}
+
+
+def cached_chart(measure, stratum: str = "all") -> ChartResult | None:
+    """One measure's chart for `stratum`, cached as `cached_charts` caches it."""
+    return cached_charts([measure], stratum).get(measure.pk)
+
+
+def cached_gaps(pairs, *, versions=None) -> dict[tuple[int, str, str], Gap | None]:
+    """(measure id, focus, reference) -> the equality gap, cached by the measure's data version like the charts."""
+    from django.core.cache import cache
+
+    from .models import DataPoint
+
+    pairs = list(pairs)
+    versions = versions if versions is not None else data_versions({m for m, _, _ in pairs})
+    keys = {
+        (m.pk, f, r): f"gap:{m.pk}:{f}:{r}:{versions[m.pk]}:{_definition_digest(m)}"
+        for m, f, r in pairs
+        if m.pk in versions
+    }
+    found = cache.get_many(list(keys.values()))
+    results = {pair: found[key] for pair, key in keys.items() if key in found}
+    missing = [(m, f, r) for m, f, r in pairs if (m.pk, f, r) in keys and (m.pk, f, r) not in results]
+    if missing:
+        points: dict[int, list] = defaultdict(list)
+        wanted = {s for _, f, r in missing for s in (f, r)}
+        rows = DataPoint.objects.filter(measure__in={m for m, _, _ in missing}, stratum__in=wanted)
+        for point in rows.order_by("period_start"):
+            points[point.measure_id].append(point)
+        fresh = {}
+        for measure, focus, reference in missing:
+            gap = equality_gap(measure, build_series(points[measure.pk], measure.frequency), focus, reference)
+            fresh[(measure.pk, focus, reference)] = gap if gap is not None else NO_CHART
+        cache.set_many({keys[pair]: gap for pair, gap in fresh.items()}, CHART_CACHE_SECONDS)
+        results.update(fresh)
+    return {pair: gap for pair, gap in results.items() if gap != NO_CHART}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from measures import series
-from measures.models import DataPoint, Measure
+from measures.models import Measure
 from organisations.models import Membership
 from qi_projects.models import ChangeTheory, ImprovementProject, Kind, Stage
 
@@ -20,19 +20,8 @@ ADOPTED_STAGES = (Stage.ADOPTED, Stage.SPREADING, Stage.SUSTAINED)
 
 
 def measure_signals(measures) -> dict[int, object]:
-    """measure id -> the ChartResult of its whole-population series, one query for all the data."""
-    measures = list(measures)
-    points = DataPoint.objects.filter(measure__in=measures, stratum="all").order_by("period_start")
-    by_measure: dict[int, list] = {}
-    for point in points:
-        by_measure.setdefault(point.measure_id, []).append(point)
-    results = {}
-    for measure in measures:
-        built = series.build_series(by_measure.get(measure.pk, []), measure.frequency).get("all")
-        if built is not None:
-            # A measure without chart settings raises RelatedObjectDoesNotExist, an AttributeError.
-            results[measure.pk] = series.chart_for(measure, built, getattr(measure, "chart_settings", None))
-    return results
+    """measure id -> the ChartResult of its whole-population series, from the shared chart cache."""
+    return series.cached_charts(measures)
 
 
 def _improving(result) -> bool:
@@ -42,27 +31,56 @@ def _improving(result) -> bool:
     return any(p.point_type == "special_cause_improvement" for p in result.chart.points[-6:])
 
 
-def project_state(project: ImprovementProject) -> scoring.ProjectState:
-    cycles = PdsaCycle.objects.filter(project=project).aggregate(
+def cycle_counts(project) -> dict:
+    return PdsaCycle.objects.filter(project=project).aggregate(
         started=Count("pk"),
         completed=Count("pk", filter=Q(status=PdsaCycle.Status.COMPLETED)),
         ideas_tested=Count("change_idea", filter=Q(status=PdsaCycle.Status.COMPLETED), distinct=True),
     )
-    theory = ChangeTheory.objects.filter(project=project).first()
-    ideas = {"adopted": 0, "spreading": 0, "sustained": 0}
-    if theory is not None:
-        ideas = theory.elements.filter(kind=Kind.CHANGE_IDEA, removed_at=None).aggregate(
-            adopted=Count("pk", filter=Q(stage__in=ADOPTED_STAGES)),
-            spreading=Count("pk", filter=Q(stage=Stage.SPREADING)),
-            sustained=Count("pk", filter=Q(stage=Stage.SUSTAINED)),
-        )
-    measures = list(Measure.objects.filter(project=project).select_related("chart_settings"))
-    results = measure_signals(measures)
+
+
+def idea_stages(theory) -> dict[str, int]:
+    """stage -> how many of the change theory's ideas are at it."""
+    if theory is None:
+        return {}
+    return dict(
+        theory.elements.filter(kind=Kind.CHANGE_IDEA, removed_at=None)
+        .order_by()
+        .values_list("stage")
+        .annotate(n=Count("pk"))
+        .values_list("stage", "n")
+    )
+
+
+def project_state(
+    project: ImprovementProject, *, measures=None, results=None, cycles=None, ideas_by_stage=None, team_size=None
+) -> scoring.ProjectState:
+    """The state the score is suggested from. A page that has already read the measures and their charts,
+    the cycle counts (`cycle_counts`) or the change ideas per stage passes them in rather than reading them twice."""
+    cycles = cycles if cycles is not None else cycle_counts(project)
+    try:
+        theory = project.change_theory
+    except ChangeTheory.DoesNotExist:
+        theory = None
+    if ideas_by_stage is None:
+        ideas_by_stage = idea_stages(theory)
+    ideas = {
+        "adopted": sum(ideas_by_stage.get(s, 0) for s in ADOPTED_STAGES),
+        "spreading": ideas_by_stage.get(Stage.SPREADING, 0),
+        "sustained": ideas_by_stage.get(Stage.SUSTAINED, 0),
+    }
+    if measures is None:
+        measures = list(Measure.objects.filter(project=project).select_related("chart_settings"))
+    else:
+        measures = [m for m in measures if m.project_id == project.pk]
+    results = results if results is not None else measure_signals(measures)
     process = [m for m in measures if m.kind == "process"]
     outcome = [m for m in measures if m.kind == "outcome"]
     return scoring.ProjectState(
         has_project=True,
-        team_size=Membership.objects.filter(organisation_id=project.organisation_id).count(),
+        team_size=team_size
+        if team_size is not None
+        else Membership.objects.filter(organisation_id=project.organisation_id).count(),
         has_aim=bool(project.aim.strip()),
         has_change_theory=theory is not None,
         measure_count=len(measures),
@@ -82,9 +100,11 @@ def project_state(project: ImprovementProject) -> scoring.ProjectState:
     )
 
 
-def progress(project: ImprovementProject) -> dict:
-    """The suggestion, the latest override and whether the suggestion has moved on since it."""
-    suggestion = scoring.suggest(project_state(project))
+def progress(project: ImprovementProject, **known) -> dict:
+    """The suggestion, the latest override and whether the suggestion has moved on since it.
+
+    `known` is passed on to `project_state`: what the calling page has already read."""
+    suggestion = scoring.suggest(project_state(project, **known))
     override = ProgressScore.objects.filter(project=project).select_related("by").first()
     return {
         "suggestion": suggestion,

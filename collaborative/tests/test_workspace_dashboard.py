@@ -1,0 +1,109 @@
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from collaborative import dashboards, phases
+from collaborative.models import TeamMeeting
+from measures.models import DataPoint
+from measures.tests.factories import make_measure
+from qi_projects.pdsa.tests import factories as pdsa_factories
+from qi_projects.tests import factories as qi_factories
+
+from .factories import planned_enrolment
+
+
+def _in_phase_two(cast):
+    enrolment = planned_enrolment(cast.org_a, start=date(2025, 1, 6))
+    with scope(organisation=[cast.org_a.pk]):
+        first = phases.start_first_phase(enrolment, by=cast.national, on_date=date(2025, 1, 6))
+        for item in phases.GATES[1]:
+            phases.tick_item(first, key=item.key, note="Seen at the visit", by=cast.coach)
+        phases.pass_gate(first, by=cast.coach, on_date=date(2025, 7, 1))
+
+
+def _seed(cast, size, batch="a"):
+    """`size` measures of 12 months each (with ethnic groups), `size` cycles waiting, `size` meetings."""
+    qi_factories.focus_population(cast.org_a, groups=["ethnicity:B"])
+    with scopes_disabled():
+        idea = pdsa_factories.change_idea(cast.org_a)
+        for i in range(size):
+            measure = make_measure(cast.org_a, code=f"{batch}{i}")
+            for month in range(1, 13):
+                for stratum, n in (("all", 30 + month), ("ethnicity:B", 10 + month), ("ethnicity:A", 20)):
+                    DataPoint.objects.create(
+                        organisation=cast.org_a,
+                        measure=measure,
+                        period_start=date(2025, month, 1),
+                        stratum=stratum,
+                        numerator=n,
+                        denominator=60,
+                    )
+            pdsa_factories.cycle(cast.org_a, idea=idea, objective=f"Test {i}")
+            TeamMeeting.objects.create(
+                organisation=cast.org_a,
+                date=timezone.localdate() - timedelta(days=14 * i + 3),
+                attendees="Lead",
+                created_by=cast.lead,
+            )
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("size", [2, 6])
+def test_the_workspace_query_count_does_not_grow_with_the_data(client, cast, login, size):
+    _in_phase_two(cast)
+    _seed(cast, 1)
+    login(client, cast.lead)
+    url = reverse("collaborative:workspace", kwargs={"org": "alpha"})
+    client.get(url)  # fill the chart cache
+    small = _count(client, url)
+    _seed(cast, size, batch="b")
+    client.get(url)
+    assert _count(client, url) == small <= 20
+
+
+def test_the_workspace_shows_the_current_phase_gate_not_phase_one(client, cast, login):
+    _in_phase_two(cast)
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert "Phase 2: Testing and scaling up" in page
+    assert "Phase 2 gate" in page and "Changes tested" in page
+    assert "Phase 1 gate" not in page
+
+
+def test_a_cycle_whose_do_is_due_waits_with_its_next_stage_button(client, cast, login):
+    cycle = pdsa_factories.cycle(cast.org_a, objective="Evening clinics for a week")
+    later = pdsa_factories.cycle(
+        cast.org_a,
+        planned_start=timezone.localdate() + timedelta(days=5),
+        planned_end=timezone.localdate() + timedelta(days=9),
+        objective="Not yet due",
+    )
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert "Evening clinics for a week" in page
+    assert reverse("pdsa:pdsa_do", kwargs={"org": "alpha", "pk": cycle.pk}) in page
+    assert reverse("pdsa:pdsa_do", kwargs={"org": "alpha", "pk": later.pk}) not in page
+
+
+def test_measure_tiles_carry_a_sparkline_icons_and_the_latest_value_in_words(client, cast, login):
+    _seed(cast, 1)
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert 'class="app-sparkline"' in page and "app-spc-icon" in page
+    assert "Latest 70% (December 2025)" in page
+    assert "Data runs to December 2025" in page
+    assert "latest difference 3.3 percentage points" in page  # 22/60 against 20/60
+
+
+def test_the_data_status_hook_is_empty_until_deadlines_exist(cast):
+    assert dashboards.data_status(cast.org_a, [], timezone.localdate()) is None
