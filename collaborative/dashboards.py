@@ -162,7 +162,7 @@ def workspace_phase(organisation, today) -> dict | None:
         "phases": phase_list,
         "progress": current.progress(today),
         "overrun_days": max((today - current.planned_end).days, 0),
-        "gate": phases.gate_status(current),
+        "gate": phases.cached_gate_status(current),
     }
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -51,6 +52,27 @@ class ItemStatus:
 def _checker(item: GateItem) -> Callable | None:
     """The data check for an item, or None while no app answers it."""
     return gate_checks.get(item.key) if item.automatic else None
+
+
+GATE_CACHE_SECONDS = 60
+
+
+def _gate_key(phase) -> str:
+    return f"gate-status:{phase.pk}"
+
+
+def cached_gate_status(phase: Phase) -> list[ItemStatus]:
+    """`gate_status` for dashboards, kept in the shared cache for a minute (each data check costs
+    queries); a tick or a pass clears it at once, and the phases page always checks live."""
+    statuses = cache.get(_gate_key(phase))
+    if statuses is None:
+        statuses = gate_status(phase)
+        cache.set(_gate_key(phase), statuses, GATE_CACHE_SECONDS)
+    return statuses
+
+
+def forget_gate_status(phase: Phase) -> None:
+    cache.delete(_gate_key(phase))
 
 
 def gate_status(phase: Phase) -> list[ItemStatus]:
@@ -139,6 +161,7 @@ def adjust_phase(phase: Phase, *, new_end: date, reason: str, by) -> PhaseEvent:
 @transaction.atomic
 def pass_gate(phase: Phase, *, by, on_date: date, note: str = "") -> Phase | None:
     """Sign off the gate: end this phase and start the next (None after the last)."""
+    forget_gate_status(phase)
     if not phase.is_current:
         raise ValidationError("Only the current phase's gate can be passed.")
     if on_date < phase.actual_start:
@@ -182,4 +205,5 @@ def tick_item(phase: Phase, *, key: str, note: str, by) -> GateTick:
     tick, _ = GateTick.objects.update_or_create(
         phase=phase, key=key, defaults={"organisation": phase.organisation, "note": note.strip(), "by": by}
     )
+    forget_gate_status(phase)
     return tick

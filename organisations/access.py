@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Value
 from django.http import Http404
 from django_scopes import scopes_disabled
 
@@ -116,16 +117,35 @@ def principal(user) -> Principal:
     p = Principal(user_id=user.pk, is_superuser=user.is_superuser)
     # The policy decides the scope, so it must read memberships before one exists.
     with scopes_disabled():
-        for collaborative_id, role in ProgrammeRole.objects.filter(user=user).values_list("collaborative_id", "role"):
-            p.programme_roles.add(role)
-            p.staff_collaborative_ids.add(collaborative_id)
-            if role == Role.NATIONAL:
-                p.collaborative_ids.add(collaborative_id)
-        for org_id, role in Membership.objects.filter(user=user).values_list("organisation_id", "role"):
-            p.team_roles.setdefault(org_id, set()).add(role)
-        for org_id, role in Assignment.objects.filter(user=user).values_list("organisation_id", "role"):
-            p.assigned_roles.setdefault(org_id, set()).add(role)
-            p.programme_roles.add(role)
+        # One query for the three kinds of role (every page pays for it).
+        roles = (
+            ProgrammeRole.objects.filter(user=user)
+            .order_by()
+            .annotate(kind=Value("programme", output_field=CharField()))
+            .values_list("kind", "collaborative_id", "role")
+            .union(
+                Membership.objects.filter(user=user)
+                .order_by()
+                .annotate(kind=Value("team", output_field=CharField()))
+                .values_list("kind", "organisation_id", "role"),
+                Assignment.objects.filter(user=user)
+                .order_by()
+                .annotate(kind=Value("assigned", output_field=CharField()))
+                .values_list("kind", "organisation_id", "role"),
+                all=True,
+            )
+        )
+        for kind, target_id, role in roles:
+            if kind == "programme":
+                p.programme_roles.add(role)
+                p.staff_collaborative_ids.add(target_id)
+                if role == Role.NATIONAL:
+                    p.collaborative_ids.add(target_id)
+            elif kind == "team":
+                p.team_roles.setdefault(target_id, set()).add(role)
+            else:
+                p.assigned_roles.setdefault(target_id, set()).add(role)
+                p.programme_roles.add(role)
         if user.is_superuser:
             p.national_org_ids = set(Organisation.objects.values_list("pk", flat=True))
         elif p.collaborative_ids:
