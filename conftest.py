@@ -136,14 +136,16 @@ def _playwright():
         browser.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def _fresh_shared_cache():
-    """Start from an empty shared cache: keys left in Redis by an earlier run (an idempotency
-    claim, a login rate limit) would otherwise change what these tests see. (The database
-    cache of the embedded mode lives in the fresh test database.) Not under xdist, where
-    another worker may already be using the cache."""
+    """Each test starts from an empty shared cache: keys left in Redis by an earlier test or run
+    (an idempotency claim, a login rate limit, a cached gate status for a primary key that the
+    next test's fresh database reuses) would otherwise change what it sees. The database cache
+    of the embedded mode lives in the test database, which each test rolls back. Not under
+    xdist, where another worker may be using the cache at the same moment."""
     if os.environ.get("REDIS_URL") and not os.environ.get("PYTEST_XDIST_WORKER"):
         cache.clear()
+    yield
 
 
 @pytest.fixture
