@@ -7,7 +7,13 @@ app registers what it offers in its `AppConfig.ready()`:
 - `gate_checks`: gate item key -> function(organisation) -> (done, evidence),
   read by `collaborative.phases` for the phase gate checklists;
 - `chart_annotations`: source name -> function(measure) -> list of
-  `measures.charts.Annotation`, read by the measure chart page.
+  `measures.charts.Annotation`, read by the measure chart page;
+- `reminder_sources`: source name -> function(now) -> iterable of
+  `organisations.deliveries.Due`, read by `collaborative.reminders`
+  (`send_due_reminders` and the Celery beat tick). A source returns what is due
+  at `now` and not yet done, with its reminder instant inside
+  `deliveries.CATCH_UP`; returning the same item on every tick is expected
+  (it is recorded once), so a source keeps no state of its own.
 
 A key nobody registered means "no data check": the item is ticked by hand, the
 chart has no such markers.
@@ -39,3 +45,4 @@ class Registry:
 
 gate_checks = Registry("gate checks")
 chart_annotations = Registry("chart annotations")
+reminder_sources = Registry("reminder sources")
