@@ -26,22 +26,27 @@ from qi_projects.pdsa.models import Comment, PdsaCycle
 from .dashboards import FLAG_LABELS, enrolment_flags
 from .models import Collaborative, Enrolment, PhaseEvent, TeamMeeting
 
-# What "changed": (model, its moment field, how to say n of them).
+# What "changed": (model, the field that says when, how to say one, how to say n). Meetings and
+# phase changes count by the day they happened, the rest by when they were recorded.
 CHANGES = [
     (DataPoint, "updated_at", "figure entered or changed", "figures entered or changed"),
-    (TeamMeeting, "created_at", "team meeting recorded", "team meetings recorded"),
+    (TeamMeeting, "date", "team meeting held", "team meetings held"),
     (PdsaCycle, "created_at", "PDSA cycle planned", "PDSA cycles planned"),
     (PdsaCycle, "completed_at", "PDSA cycle completed", "PDSA cycles completed"),
-    (PhaseEvent, "at", "phase change", "phase changes"),
+    (PhaseEvent, "on_date", "phase change", "phase changes"),
     (Comment, "created_at", "comment", "comments"),
 ]
+DATE_FIELDS = {"date", "on_date"}
 
 
 def _counts(organisation_ids, start: datetime, end: datetime) -> dict[int, dict[int, int]]:
-    """Per organisation, how many of each of CHANGES were recorded between `start` and `end`."""
+    """Per organisation, how many of each of CHANGES happened between `start` and `end`."""
     counts: dict[int, dict[int, int]] = defaultdict(dict)
     for index, (model, moment, _, _) in enumerate(CHANGES):
-        between = {f"{moment}__gte": start, f"{moment}__lt": end}
+        if moment in DATE_FIELDS:
+            between = {f"{moment}__gte": london_date(start), f"{moment}__lt": london_date(end)}
+        else:
+            between = {f"{moment}__gte": start, f"{moment}__lt": end}
         rows = (
             model.objects.filter(organisation_id__in=organisation_ids, **between)
             .order_by()
@@ -103,6 +108,7 @@ def weekly_digest(now: datetime) -> list[Due]:
     changes = _counts(every, monday - timedelta(days=7), monday)
     data = data_reminders.overdue_counts(every, monday)
     day = london_date(monday)
+    week_of = f"{(day - timedelta(days=7)).day} {day - timedelta(days=7):%B %Y}"
     found = []
     for coach_id, organisation_ids in sorted(assigned.items()):
         rows = sorted((flags[o] for o in organisation_ids if o in flags), key=lambda r: r[0].organisation.name)
@@ -118,7 +124,7 @@ def weekly_digest(now: datetime) -> list[Due]:
                 about=(get_user_model(), coach_id),
                 occasion=f"week:{day}",
                 due_at=monday,
-                subject=f"Weekly digest: {len(rows)} organisations, {flagged} flagged (week to {day.day} {day:%B %Y})",
+                subject=f"Weekly digest: {len(rows)} organisations, {flagged} flagged, week of {week_of}",
                 text=f"Your organisations on Monday {day.day} {day:%B %Y}: what the programme board flags for each, "
                 "and what their teams recorded in the seven days before.",
                 url=reverse("collaborative:portfolio"),

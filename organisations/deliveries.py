@@ -102,7 +102,9 @@ KINDS: dict[str, Kind] = {
 }
 DIGESTS = {"weekly_digest", "programme_summary"}
 
-CATCH_UP = timedelta(days=3)  # a reminder missed while nothing ran (a weekend outage) still goes
+# A reminder missed while nothing ran (an outage) still goes within a day; later than that it would
+# mislead ("due in 5 days" three days on), and the next reminder of the series covers it.
+CATCH_UP = timedelta(days=1)
 MAX_ATTEMPTS = 5
 BACKOFF = (300, 900, 3600, 14400)  # seconds before the 2nd, 3rd, 4th and 5th try
 BATCH = 200
