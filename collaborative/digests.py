@@ -124,7 +124,8 @@ def weekly_digest(now: datetime) -> list[Due]:
                 about=(get_user_model(), coach_id),
                 occasion=f"week:{day}",
                 due_at=monday,
-                subject=f"Weekly digest: {len(rows)} organisations, {flagged} flagged, week of {week_of}",
+                subject=f"Weekly digest: {len(rows)} organisation{'s' if len(rows) != 1 else ''}, {flagged} flagged, "
+                f"week of {week_of}",
                 text=f"Your organisations on Monday {day.day} {day:%B %Y}: what the programme board flags for each, "
                 "and what their teams recorded in the seven days before.",
                 url=reverse("collaborative:portfolio"),
