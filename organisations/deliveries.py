@@ -21,6 +21,7 @@ to the next delivery; the in-app notification is recorded either way.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import secrets
 import smtplib
@@ -330,6 +331,14 @@ def absolute(path: str) -> str:
     return path if not path or "://" in path else settings.SITE_URL + path
 
 
+class ReminderEmail(EmailMultiAlternatives):
+    """Headers kept on one line up to RFC 5322's 998 characters: the standard library would otherwise fold a
+    long List-Unsubscribe URL into RFC 2047 encoded words, which mail programs do not read as a link."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def email_for(row: Delivery) -> EmailMultiAlternatives:
     """The HTML and plain-text email for one delivery, with its links and List-Unsubscribe."""
     user = row.recipient
@@ -345,7 +354,7 @@ def email_for(row: Delivery) -> EmailMultiAlternatives:
         "site_name": settings.SITE_NAME,
     }
     host = urlsplit(settings.SITE_URL).hostname or "amhe.example"
-    message = EmailMultiAlternatives(
+    message = ReminderEmail(
         subject=row.subject,
         body=render_to_string("organisations/email/reminder.txt", context),
         to=[user.email],

@@ -4,9 +4,11 @@ from contextlib import contextmanager
 
 
 def forget_connections(app) -> None:
-    """Drop the app's pooled broker connections, so that the next publish connects to the broker now set."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop the app's pooled broker connections, so that the next publish connects to the broker now set.
+    kombu keeps its pools in a registry of its own: empty it too, or a closed pool would be handed out again."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None

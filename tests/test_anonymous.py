@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.urlwalk import own_patterns
 
-PUBLIC = {"healthz", "organisations:invitation_accept", "measures:api_measure_data"}
+PUBLIC = {"healthz", "organisations:invitation_accept", "organisations:unsubscribe", "measures:api_measure_data"}
 
 
 @pytest.mark.parametrize("name", ["account_login", "account_reset_password", "account_logout"])
@@ -34,3 +34,8 @@ def test_every_other_page_redirects_to_login(client, db, name, route):
 def test_admin_redirects_to_login(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
+
+
+def test_an_unsubscribe_link_with_a_forged_token_is_refused_signed_out(client, db):
+    assert client.get(reverse("organisations:unsubscribe", args=["forged-token"])).status_code == 400
+    assert client.post(reverse("organisations:unsubscribe", args=["forged-token"])).status_code == 400
