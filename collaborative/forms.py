@@ -24,6 +24,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
 def programme_staff(collaborative, role):
     return (
         get_user_model()
@@ -245,7 +252,7 @@ class CollaborativeForm(forms.ModelForm):
         }
         widgets = {
             "start_date": DateInput(),
-            "data_due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "data_due_time": TimeInput(),
         }
 
     def __init__(self, *args, **kwargs):

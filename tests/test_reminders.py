@@ -366,3 +366,28 @@ def test_a_simulated_week_of_the_demo_sends_what_a_person_expects_each_once():
     digest = next(r for r in rows if r.kind == "weekly_digest" and r.recipient.email == "coach1@demo.example")
     urls = ["/orgs/eastmoor-icb/", "/orgs/northshire/", "/orgs/riverside-vale/"]
     assert [item["url"] for item in digest.items] == urls
+
+
+def test_the_national_team_sets_the_data_rule_on_the_settings_page(client, cast, login):
+    from django.urls import reverse
+
+    login(client, cast.national)
+    page = client.get(reverse("collaborative:settings"))
+    assert 'type="time"' in page.content.decode() and 'value="23:59"' in page.content.decode()
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update(start_date=cast.collaborative.start_date.isoformat(), vat_rate="20", annual_fee="15000")
+    bad = client.post(
+        reverse("collaborative:settings"), {**data, "monthly_data_due_day": "0", "data_due_time": "25:00"}
+    )
+    assert bad.status_code == 422
+    text = bad.content.decode()
+    assert "Ensure this value is greater than or equal to 1." in text and "Enter a valid time." in text
+    cast.collaborative.refresh_from_db()
+    assert cast.collaborative.monthly_data_due_day == 15  # nothing changed
+    good = client.post(
+        reverse("collaborative:settings"), {**data, "monthly_data_due_day": "20", "data_due_time": "17:00"}
+    )
+    assert good.status_code == 302
+    cast.collaborative.refresh_from_db()
+    assert (cast.collaborative.monthly_data_due_day, f"{cast.collaborative.data_due_time:%H:%M}") == (20, "17:00")
