@@ -42,6 +42,7 @@ class Report:
     found: int = 0
     sent: list[Delivery] = field(default_factory=list)
     queued: int = 0
+    ready: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -59,11 +60,11 @@ def run(now: datetime, *, inline: bool | None = None) -> Report:
                 report.problems.append(f"{name}: {exc.__class__.__name__}: {exc}")
         report.found = len(dues)
         deliveries.record(dues)
-        ready = deliveries.ready(now)
+        report.ready = deliveries.ready(now)
         if inline or (inline is None and deliveries.inline()):
-            report.sent = deliveries.deliver(ready)
+            report.sent = deliveries.deliver(report.ready)
         else:
-            report.queued = deliveries.enqueue(ready)
+            report.queued = deliveries.enqueue(report.ready)
     return report
 
 

@@ -6,7 +6,8 @@
 cycle); a person gets at most one notification of a kind about one object, so
 calling `notify` again (a retried task, a re-saved comment) changes nothing.
 The header shows the unread count (`unread_count`). Email delivery of the
-kinds a person chose is the reminders' job; this module records, it never sends.
+kinds a person chose is the reminders' job (`organisations.deliveries`, which
+records its in-app side here with `notify_each`); this module records, it never sends.
 """
 
 from __future__ import annotations

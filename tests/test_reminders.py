@@ -391,3 +391,20 @@ def test_the_national_team_sets_the_data_rule_on_the_settings_page(client, cast,
     assert good.status_code == 302
     cast.collaborative.refresh_from_db()
     assert (cast.collaborative.monthly_data_due_day, f"{cast.collaborative.data_due_time:%H:%M}") == (20, "17:00")
+
+
+def test_with_the_broker_down_the_command_says_so_and_the_reminders_wait(enrolled, capsys):
+    from tests.brokers import queued_through
+
+    cast = enrolled
+    with scopes_disabled():
+        TeamMeeting.objects.create(organisation=cast.org_a, date=date(2026, 11, 3), attendees="T", created_by=cast.lead)
+    with queued_through("redis://127.0.0.1:1/0"):
+        call_command("send_due_reminders", "--now", "2026-11-17T08:05:00Z")
+    captured = capsys.readouterr()
+    assert "Sent 0, failed 0, to retry 0." in captured.out
+    assert "The Celery broker could not be reached: 1 deliveries wait for the next run" in captured.err
+    assert Delivery.objects.get().status == "pending"
+    call_command("send_due_reminders", "--now", "2026-11-17T08:10:00Z")  # inline again: the next run sends it
+    assert Delivery.objects.get().status == "sent"
+    assert len(mail.outbox) == 1

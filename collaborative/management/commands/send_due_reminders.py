@@ -9,6 +9,7 @@ from collaborative.reminders import run
 from organisations.clock import LONDON
 from organisations.dates import YEARS
 from organisations.deliveries import KINDS
+from organisations.models import Delivery
 
 
 def parse_now(text: str | None) -> datetime:
@@ -50,16 +51,30 @@ class Command(BaseCommand):
         failed = sum(1 for row in report.sent if row.status == "failed")
         waiting = sum(1 for row in report.sent if row.status == "pending")
         done = len(report.sent) - failed - waiting
+        if report.queued:
+            queued = Delivery.objects.filter(pk__in=report.ready[: report.queued]).select_related("recipient")
+            for row in queued.order_by("due_at", "pk"):
+                self.stdout.write(f"  queued   {_label(row)}: {row.subject} → {row.recipient.email}")
         summary = f"Sent {done}, failed {failed}, to retry {waiting}"
         if report.queued:
             summary += f"; queued {report.queued} for the Celery worker"
         self.stdout.write(summary + ".")
+        if len(report.ready) > len(report.sent) + report.queued:
+            unqueued = len(report.ready) - len(report.sent) - report.queued
+            self.stderr.write(
+                f"The Celery broker could not be reached: {unqueued} deliveries wait for the next run "
+                "(or run with --inline to send them from here)."
+            )
         if report.problems:
             raise CommandError("Some reminder sources failed (the others were sent): " + "; ".join(report.problems))
 
 
+def _label(row) -> str:
+    return KINDS[row.kind].label if row.kind in KINDS else row.kind
+
+
 def _line(row) -> str:
-    label = KINDS[row.kind].label if row.kind in KINDS else row.kind
+    label = _label(row)
     if row.status == "sent":
         how = ("email" + (" and in-app" if row.in_app else "")) if row.emailed else "not emailed, by their choice"
         if not row.emailed and row.in_app:
