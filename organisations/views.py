@@ -466,15 +466,17 @@ def deliveries_list(request):
     if show not in DELIVERY_FILTERS:
         show = ""
     listed = rows.filter(status__in=["pending", "sending"] if show == "pending" else [show]) if show else rows
-    listed = list(listed.select_related("recipient", "organisation").order_by("-due_at", "-pk")[:200])
-    for row in listed:
+    listed = listed.select_related("recipient", "organisation").order_by("-due_at", "-pk")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    for row in page:
         row.kind_label = deliveries.KINDS[row.kind].label if row.kind in deliveries.KINDS else row.kind
     return render(
         request,
         "organisations/deliveries.html",
         {
-            "rows": listed,
+            "page": page,
             "counts": counts,
+            "show": show,
             "filters": [(key, label, key == show) for key, label in DELIVERY_FILTERS.items()],
             "may_retry": access.can(request.user, "retry_deliveries"),
         },
