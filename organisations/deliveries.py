@@ -249,7 +249,7 @@ def _deliver_batch(ids: list[int]) -> list[Delivery]:
     )
     off = emails_off({row.recipient_id for row in rows})
     wanted = [r for r in rows if r.recipient.is_active and r.recipient.email and (r.recipient_id, r.kind) not in off]
-    errors = _send_emails(wanted)
+    errors = _send_emails(wanted, stop_at=real_now + lease() / 2)
     done = [row for row in rows if row.pk not in errors]
     emailed = {row.pk for row in wanted if row.pk not in errors}
     Delivery.objects.filter(pk__in=[r.pk for r in done], claim=token).update(
@@ -290,8 +290,12 @@ def _release(row: Delivery, token: str, error: tuple[str, bool]) -> None:
     logger.warning("Delivery %s (%s) not sent, attempt %s: %s", row.pk, row.kind, row.attempts, message)
 
 
-def _send_emails(rows: list[Delivery]) -> dict[int, tuple[str, bool]]:
-    """Send one email per row over one connection; the rows that failed, with (error, permanent)."""
+def _send_emails(rows: list[Delivery], *, stop_at: datetime) -> dict[int, tuple[str, bool]]:
+    """Send one email per row over one connection; the rows that failed, with (error, permanent).
+
+    A slow server must not keep a batch going past its claim's lease (another worker could then
+    take the rest and send it too): rows not reached by `stop_at` are given back untried.
+    """
     if not rows:
         return {}
     errors: dict[int, tuple[str, bool]] = {}
@@ -302,6 +306,9 @@ def _send_emails(rows: list[Delivery]) -> dict[int, tuple[str, bool]]:
         return {row.pk: (_describe(exc), False) for row in rows}
     try:
         for row in rows:
+            if timezone.now() >= stop_at:
+                errors[row.pk] = ("Not tried: the mail server was too slow for the rest of the batch", False)
+                continue
             try:
                 mailer.send_messages([email_for(row)])
             except Exception as exc:  # one bad message must not stop the others

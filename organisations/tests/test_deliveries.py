@@ -275,3 +275,11 @@ def test_the_deliveries_page_shows_only_the_national_teams_own_organisations(cli
     assert own.subject in text and "Not yours" not in text
     foreign = Delivery.objects.get(subject="Not yours")
     assert client.get(reverse("organisations:delivery_retry", kwargs={"pk": foreign.pk})).status_code == 404
+
+
+def test_a_batch_never_sends_past_half_its_claims_lease(cast, settings):
+    settings.REMINDER_CLAIM_SECONDS = 0  # a server so slow that no time is left
+    rows = [due(cast, occasion=str(n)) for n in range(2)]
+    deliveries.deliver([r.pk for r in rows])
+    assert mail.outbox == []
+    assert {(r.status, r.last_error[:9]) for r in Delivery.objects.all()} == {("pending", "Not tried")}
