@@ -12,6 +12,8 @@ PORT ?= 8000
 run: $(VENV)/.installed static/vendor/.built
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Reminders are sent by: DEBUG=1 $(PY) manage.py send_due_reminders [--now 2027-03-15T08:05:00Z]"
+	@echo "  (inline here; in another terminal, or see the README for a simulated week of the demo)"
 	@echo "Serving the demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

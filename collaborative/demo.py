@@ -12,6 +12,7 @@ from organisations.models import Assignment, Membership, Organisation, Programme
 from qi_projects import demo as qi_demo
 from qi_projects.pdsa import demo as pdsa_demo
 
+from . import demo_reminders
 from .models import CoachingSession, Collaborative, Enrolment, GateTick, Invoice, MeetingAction, PhaseEvent, TeamMeeting
 from .phases import GATES
 
@@ -123,6 +124,7 @@ def seed() -> dict:
         measures_demo.seed_definitions(collaborative, organisations)
         pdsa_demo.seed(collaborative, organisations)
         measures_demo.seed(organisations)
+        demo_reminders.seed(collaborative, organisations, leads, national, coaches)
     return {"collaborative": collaborative, "organisations": organisations}
 
 

@@ -18,6 +18,13 @@ class NHSFormRenderer(TemplatesSetting):
     field_template_name = "forms/field.html"
 
 
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
 def programme_staff(collaborative, role):
     return (
         get_user_model()
@@ -215,14 +222,32 @@ class CollaborativeForm(forms.ModelForm):
 
     class Meta:
         model = Collaborative
-        fields = ["name", "start_date", "local_design_months", "testing_months", "sustaining_months", "fee_years"]
+        fields = [
+            "name",
+            "start_date",
+            "local_design_months",
+            "testing_months",
+            "sustaining_months",
+            "fee_years",
+            "monthly_data_due_day",
+            "weekly_data_due_days",
+            "quarterly_data_due_days",
+            "data_due_time",
+        ]
         labels = {
             "local_design_months": "Local design (months)",
             "testing_months": "Testing and scaling up (months)",
             "sustaining_months": "Sustaining (months)",
             "fee_years": "Years of fees",
+            "monthly_data_due_day": "Monthly data due on day",
+            "weekly_data_due_days": "Weekly data due, days after the week",
+            "quarterly_data_due_days": "Quarterly data due, days after the quarter",
+            "data_due_time": "Data due by (UK time)",
         }
-        widgets = {"start_date": DateInput()}
+        widgets = {
+            "start_date": DateInput(),
+            "data_due_time": TimeInput(),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,9 @@
 import calendar
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -24,6 +25,28 @@ class Collaborative(models.Model):
     annual_fee_pence = models.PositiveIntegerField(default=15_000_00, help_text="Net of VAT, in pence.")
     fee_years = models.PositiveSmallIntegerField(default=3)
     vat_rate_basis_points = models.PositiveIntegerField(default=2000, help_text="20% is 2000.")
+    # The data submission rule (measures.deadlines.Rule): when each period's data is due.
+    monthly_data_due_day = models.PositiveSmallIntegerField(
+        "Monthly data due on day",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text="Day of the following month, 1 to 31 (a shorter month uses its last day).",
+    )
+    weekly_data_due_days = models.PositiveSmallIntegerField(
+        "Weekly data due, days after the week",
+        default=7,
+        validators=[MaxValueValidator(60)],
+        help_text="Days after the week ends on Sunday, 0 to 60.",
+    )
+    quarterly_data_due_days = models.PositiveSmallIntegerField(
+        "Quarterly data due, days after the quarter",
+        default=30,
+        validators=[MaxValueValidator(90)],
+        help_text="Days after the quarter's last day, 0 to 90.",
+    )
+    data_due_time = models.TimeField(
+        "Data due by (UK time)", default=time(23, 59), help_text="On the due day, in UK time, for example 23:59."
+    )
 
     class Meta:
         ordering = ["-start_date"]

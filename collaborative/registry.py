@@ -10,6 +10,12 @@ app registers what it offers in its `AppConfig.ready()`:
   `measures.charts.Annotation`, read by the measure chart page;
 - `change_adoptions`: source name -> function(measure) -> list of (date, text) of
   changes adopted that the measure should show, read by the chart page's rebase offer.
+- `reminder_sources`: source name -> function(now) -> iterable of
+  `organisations.deliveries.Due`, read by `collaborative.reminders`
+  (`send_due_reminders` and the Celery beat tick). A source returns what is due
+  at `now` and not yet done, with its reminder instant inside
+  `deliveries.CATCH_UP`; returning the same item on every tick is expected
+  (it is recorded once), so a source keeps no state of its own.
 
 A key nobody registered means "no data check": the item is ticked by hand, the
 chart has no such markers.
@@ -42,3 +48,4 @@ class Registry:
 gate_checks = Registry("gate checks")
 chart_annotations = Registry("chart annotations")
 change_adoptions = Registry("change adoptions")
+reminder_sources = Registry("reminder sources")

@@ -146,8 +146,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "Europe/London"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat runs in UTC; what is due in UK local time (a deadline, Monday 08:00) is worked out
+# by the reminder sources (organisations.clock), which the frequent tick asks.
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+REMINDER_TICK_SECONDS = int(os.environ.get("REMINDER_TICK_SECONDS", 300))
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {
+        "task": "collaborative.tasks.send_due_reminders",
+        "schedule": float(REMINDER_TICK_SECONDS),
+        # A tick nobody ran in time is dropped: the next one finds the same work in the database.
+        "options": {"expires": float(REMINDER_TICK_SECONDS)},
+    }
+}
+# How long a worker's claim on a delivery holds before another may take it (a worker killed mid-send).
+REMINDER_CLAIM_SECONDS = int(os.environ.get("REMINDER_CLAIM_SECONDS", 600))
+# A message a dead worker held goes back to the queue after this long (acks_late tasks are redelivered).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 
 # --- Email ------------------------------------------------------------------
 

@@ -148,7 +148,11 @@ def collaborative_settings(request):
     form = CollaborativeForm(request.POST or None, instance=collaborative)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Programme settings saved. New enrolments use them; existing plans keep theirs.")
+        messages.success(
+            request,
+            "Programme settings saved. New enrolments use the phase plan and fees; existing plans keep theirs. "
+            "Data deadlines apply to every organisation from now on.",
+        )
         return redirect("collaborative:settings")
     return render(
         request,

@@ -18,8 +18,8 @@ from organisations.audit import record
 from organisations.models import AuditEvent
 from qi_projects.models import ImprovementProject
 
+from . import deadlines, reminders, series
 from . import periods as P
-from . import series
 from .forms import ChartSettingsForm, MeasureForm, MeasureTemplateForm, RebaseForm, UploadForm
 from .importing import COLUMNS, LIMITS, FileRefused, apply, check_for, collaborative_start, import_file
 from .models import ChartSettings, DataPoint, DataPointRevision, Measure, MeasureTemplate, Rebase, point_payload
@@ -46,13 +46,21 @@ def data_overview(request, org):
     for point in points:
         by_measure.setdefault(point.measure_id, []).append(point)
     rows = []
+    rule, now = reminders.rule_for(organisation), timezone.now()
     for measure in measures:
         data = by_measure.get(measure.pk, [])
         built = series.build_series(data, measure.frequency).get("all")
         result = series.chart_for(measure, built, _settings(measure)) if built else None
         latest = data[-1] if data else None
+        submitted = {p.period_start for p in data}
         rows.append(
-            {"measure": measure, "result": result, "latest": latest, "latest_figure": _display(measure, latest)}
+            {
+                "measure": measure,
+                "result": result,
+                "latest": latest,
+                "latest_figure": _display(measure, latest),
+                "recent": deadlines.recent(measure.frequency, submitted=submitted, now=now, rule=rule),
+            }
         )
     return render(
         request,

@@ -60,6 +60,8 @@ PROGRAMME_ACTIONS: dict[str, set[str]] = {
     "invite_programme": {Role.NATIONAL},
     "view_audit": {Role.NATIONAL},
     "manage_accounts": {Role.NATIONAL},  # close the account of someone who has left
+    "view_deliveries": {Role.NATIONAL},  # every reminder and email sent, and those that failed
+    "retry_deliveries": {Role.NATIONAL},
     "view_portfolio": {Role.COACH, Role.EXPERT},
     "view_evaluation": {Role.NATIONAL, Role.EVALUATOR},
     "export_suppressed": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR},

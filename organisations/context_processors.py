@@ -22,6 +22,8 @@ def navigation(request):
         items.append(("Learning sets", reverse("learning_sets:list")))
     if access.can(user, "view_audit"):
         items.append(("Audit log", reverse("organisations:audit_log")))
+    if access.can(user, "view_deliveries"):
+        items.append(("Deliveries", reverse("organisations:deliveries")))
     unread = notifications.unread_count(user)
     items.append((f"Notifications ({unread} new)" if unread else "Notifications", reverse("organisations:inbox")))
     items.append(("Account", reverse("account_email")))

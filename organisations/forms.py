@@ -133,3 +133,18 @@ class MemberRoleForm(forms.Form):
     def __init__(self, *args, roles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which kinds of reminder come by email: every kind is ticked until the person unticks it."""
+
+    by_email = forms.MultipleChoiceField(
+        label="Send me these by email",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick what you do not want by email. It still appears in your notifications here.",
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["by_email"].choices = kinds

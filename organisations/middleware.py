@@ -8,8 +8,8 @@ from .audit import current_actor, current_request_meta, record
 from .models import AuditEvent, Organisation
 
 # Paths a programme-staff user without an authenticator may still reach: signing
-# in and out, setting up MFA itself, accepting an invitation, the health check.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/healthz", "/static/", "/invitations/", "/api/")
+# in and out, setting up MFA itself, accepting an invitation, the health check, unsubscribing.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/healthz", "/static/", "/invitations/", "/api/", "/notifications/unsubscribe/")
 
 
 class OrganisationScopeMiddleware:

@@ -244,8 +244,10 @@ class Invitation(models.Model):
         The task claims the row before sending (organisations.tasks), so a
         retried or duplicated task never sends it twice.
         """
+        from django.db import transaction
+
         from .audit import record
-        from .tasks import send_invitation
+        from .tasks import delay_safely, send_invitation
 
         record(
             AuditEvent.Action.INVITE,
@@ -254,7 +256,8 @@ class Invitation(models.Model):
             obj=self,
             summary=f"Invited {self.email} as {self.get_role_display()}",
         )
-        send_invitation.delay_on_commit(self.pk)
+        # After commit, and never failing the request: with the broker down the invitation stays unsent.
+        transaction.on_commit(lambda: delay_safely(send_invitation, self.pk))
 
 
 class AuditQuerySet(models.QuerySet):
@@ -442,3 +445,89 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.text}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, principal):
+        """What one national-team member may see: their organisations' deliveries and their programme staff's."""
+        if principal.is_superuser:
+            return self
+        staff = ProgrammeRole.objects.filter(collaborative_id__in=principal.collaborative_ids).values("user_id")
+        return self.filter(
+            models.Q(organisation_id__in=principal.national_org_ids)
+            | models.Q(organisation__isnull=True, recipient_id__in=staff)
+        )
+
+
+class Delivery(models.Model):
+    """One reminder, digest or email-worthy notification for one person: the record of what is due and what went.
+
+    The database, not the queue, is the source of truth: a reminder source
+    (organisations.deliveries) creates one row per recipient, kind, subject and
+    occasion (the unique key, so finding the same thing again changes nothing),
+    and sending claims the row with a conditional update first, so a retried
+    task, a duplicated message, a second worker or two `send_due_reminders` at
+    once send it once. Not tenant-scoped, like Notification: it belongs to its
+    recipient; `organisation` is kept for the tenant scope of the task and the
+    national team's deliveries page.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = bounded.CharField(max_length=40)
+    about_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    about_id = models.PositiveBigIntegerField()
+    about = GenericForeignKey("about_type", "about_id")
+    occasion = bounded.CharField(max_length=60, help_text="Which reminder about the subject: a due day, a week.")
+    due_at = models.DateTimeField()
+    subject = bounded.CharField(max_length=200)
+    text = bounded.TextField(blank=True, max_length=4000)
+    url = bounded.CharField(max_length=500, blank=True)
+    items = models.JSONField(default=list, blank=True)  # a digest's entries: {"title", "url", "lines"}
+    in_app = models.BooleanField(default=True, help_text="Also put it in the notification list.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = bounded.CharField(max_length=500, blank=True)
+    emailed = models.BooleanField(default=False, help_text="The email went out (not: in-app only).")
+    created_at = models.DateTimeField(default=timezone.now)
+    not_before = models.DateTimeField(null=True, blank=True, help_text="After a failure: the next try, not sooner.")
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "about_type", "about_id", "occasion"], name="one_delivery_per_occasion"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_at"]), models.Index(fields=["organisation", "-due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} ({self.occasion}): {self.get_status_display()}"
+
+
+class EmailPreference(models.Model):
+    """Whether one person wants one kind of reminder by email. No row: the kind's default (yes)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences")
+    kind = bounded.CharField(max_length=40)
+    by_email = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_email_preference_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by email for {self.user_id}: {self.by_email}"

@@ -6,7 +6,8 @@
 cycle); a person gets at most one notification of a kind about one object, so
 calling `notify` again (a retried task, a re-saved comment) changes nothing.
 The header shows the unread count (`unread_count`). Email delivery of the
-kinds a person chose is the reminders' job; this module records, it never sends.
+kinds a person chose is the reminders' job (`organisations.deliveries`, which
+records its in-app side here with `notify_each`); this module records, it never sends.
 """
 
 from __future__ import annotations
@@ -60,6 +61,28 @@ def notify_many(user_ids, kind: str, about, text: str, url: str = "", *, organis
         for user_id in user_ids
     ]
     return Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def notify_each(entries) -> list[Notification]:
+    """`notify` for many people about many subjects in one query: each entry is a dict of `notify`'s
+    arguments (user_id, kind, about, text, url, organisation_id, detail). Those already told are skipped."""
+    rows = []
+    for entry in entries:
+        about = entry["about"]
+        rows.append(
+            Notification(
+                recipient_id=entry["user_id"],
+                organisation_id=entry.get("organisation_id"),
+                kind=entry["kind"],
+                about_type=ContentType.objects.get_for_model(about),
+                about_id=about.pk,
+                text=entry["text"][:300],
+                detail=entry.get("detail", "")[:1000],
+                url=entry.get("url", "")[:500],
+                created_at=entry.get("at") or timezone.now(),
+            )
+        )
+    return Notification.objects.bulk_create(rows, ignore_conflicts=True) if rows else []
 
 
 def unread(user, *, organisation=None):

@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -7,6 +9,18 @@ from django.utils import timezone
 from django_scopes import scope
 
 from .models import Invitation
+
+logger = logging.getLogger(__name__)
+
+
+def delay_safely(task, *args) -> bool:
+    """Queue a task; a broker that is down is logged, not raised, so the page that asked still works."""
+    try:
+        task.delay(*args)
+    except Exception as exc:  # kombu's OperationalError and friends: the request must not fail for it
+        logger.warning("Could not queue %s%r: %s", task.name, args, exc)
+        return False
+    return True
 
 
 @shared_task(acks_late=True)
@@ -65,3 +79,24 @@ def email_team(organisation_id: int, subject: str, body: str, message_id: str) -
         for email in emails:
             send_mail(subject=subject, message=body, from_email=None, recipient_list=[email])
     return len(emails)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_delivery(delivery_id: int) -> str:
+    """Send one delivery (a reminder, a digest, a mention email) once; returns its status.
+
+    The conditional update in `deliveries.deliver` claims the row: a redelivered
+    message, a duplicate or a second worker finds it claimed or sent and sends
+    nothing. A failed send is recorded on the row and tried again by a later
+    tick after its backoff (the database keeps the schedule, not the queue).
+    """
+    from .deliveries import deliver
+    from .models import Delivery
+
+    row = Delivery.objects.filter(pk=delivery_id).values("organisation_id").first()
+    if row is None:
+        return "gone"
+    # Tasks enter the tenant scope themselves: only this organisation's rows are visible.
+    with scope(organisation=[row["organisation_id"]] if row["organisation_id"] else []):
+        claimed = deliver([delivery_id])
+    return claimed[0].status if claimed else "skipped"

@@ -14,6 +14,10 @@ urlpatterns = [
     path("orgs/<slug:org>/notifications/", views.notifications, name="notifications"),
     path("orgs/<slug:org>/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("notifications/", views.inbox, name="inbox"),
+    path("notifications/email/", views.preferences, name="preferences"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("programme/deliveries/", views.deliveries_list, name="deliveries"),
+    path("programme/deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("programme/invitations/", views.programme_invite, name="programme_invite"),
     path("programme/audit/", views.audit_log, name="audit_log"),
     path(

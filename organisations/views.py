@@ -4,23 +4,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from . import access, exports
+from . import access, deliveries, exports
 from . import team as membership_changes
 from .adapters import SESSION_KEY
-from .audit import record
+from .audit import reads_across_organisations, record
 from .forms import (
     LEAD_MAY_INVITE,
     ApiTokenForm,
     AuditFilterForm,
+    EmailPreferencesForm,
     InvitationForm,
     MemberRoleForm,
     ProgrammeInvitationForm,
@@ -29,6 +31,7 @@ from .models import (
     TEAM_ROLES,
     ApiToken,
     AuditEvent,
+    Delivery,
     Invitation,
     Membership,
     Notification,
@@ -404,3 +407,114 @@ def account_close(request, pk):
 def _errors_to(form, error: ValidationError) -> None:
     for field, errors in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
         form.add_error(field if field in form.fields else None, errors)
+
+
+# --- Reminders: what comes by email, one-click unsubscribe, the national team's deliveries page ---
+
+
+def preferences(request):
+    """Each person chooses which kinds of reminder come by email; it applies from the next one."""
+    shown = deliveries.kinds_for(request.user)
+    off = {kind for _, kind in deliveries.emails_off([request.user.pk])}
+    form = EmailPreferencesForm(
+        request.POST or None,
+        kinds=[(kind, deliveries.KINDS[kind].label) for kind in shown],
+        initial={"by_email": [kind for kind in shown if kind not in off]},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            deliveries.set_email_kinds(request.user, form.cleaned_data["by_email"], shown)
+            messages.success(request, "Your email choices are saved. They apply from the next reminder.")
+            return redirect("organisations:preferences")
+    kinds = [(deliveries.KINDS[kind], kind not in off) for kind in shown]
+    return render(
+        request,
+        "organisations/preferences.html",
+        {"form": form, "kinds": kinds},
+        status=422 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@login_not_required
+@csrf_exempt  # mail programs POST here for one-click unsubscribe (RFC 8058); the signed token is the authority
+def unsubscribe(request, token):
+    """Stop one kind of email for the person the link was sent to, without signing in."""
+    try:
+        user_id, kind = deliveries.read_unsubscribe_token(token)
+    except (signing.BadSignature, KeyError, ValueError, TypeError):
+        return render(request, "organisations/unsubscribe.html", {"invalid": True}, status=400)
+    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if person is None:
+        return render(request, "organisations/unsubscribe.html", {"invalid": True}, status=400)
+    label = deliveries.KINDS[kind].label
+    if request.method == "POST":
+        deliveries.set_email_kinds(person, [], [kind])
+        return render(request, "organisations/unsubscribe.html", {"done": True, "label": label, "email": person.email})
+    return render(request, "organisations/unsubscribe.html", {"label": label, "email": person.email})
+
+
+DELIVERY_FILTERS = {"failed": "Failed", "pending": "Waiting to send", "sent": "Sent", "": "All"}
+
+
+@reads_across_organisations("Viewed the deliveries")
+@access.requires("view_deliveries")
+def deliveries_list(request):
+    """Every reminder and email recently due, what became of each, and the failures with a retry button."""
+    rows = Delivery.objects.visible_to(access.principal(request.user))
+    counts = dict(rows.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    show = request.GET.get("status", "")
+    if show not in DELIVERY_FILTERS:
+        show = ""
+    listed = rows.filter(status__in=["pending", "sending"] if show == "pending" else [show]) if show else rows
+    listed = listed.select_related("recipient", "organisation").order_by("-due_at", "-pk")
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    for row in page:
+        row.kind_label = deliveries.KINDS[row.kind].label if row.kind in deliveries.KINDS else row.kind
+    return render(
+        request,
+        "organisations/deliveries.html",
+        {
+            "page": page,
+            "counts": counts,
+            "show": show,
+            "filters": [(key, label, key == show) for key, label in DELIVERY_FILTERS.items()],
+            "may_retry": access.can(request.user, "retry_deliveries"),
+        },
+    )
+
+
+@access.requires("retry_deliveries")
+def delivery_retry(request, pk):
+    """Send a failed (or stuck) delivery again: on the next tick, or at once here without a broker."""
+    delivery = get_object_or_404(
+        Delivery.objects.visible_to(access.principal(request.user)).select_related("recipient"), pk=pk
+    )
+    back = reverse("organisations:deliveries") + "?status=failed"
+    context = {
+        "title": "Send this again?",
+        "text": f"“{delivery.subject}” to {delivery.recipient.email}. It is sent once more; "
+        f"the last error was: {delivery.last_error or 'none'}.",
+        "button": "Yes, send it again",
+        "cancel_url": back,
+    }
+    if delivery.status not in (Delivery.Status.FAILED, Delivery.Status.PENDING):
+        error = f"This delivery is {delivery.get_status_display().lower()}: there is nothing to retry."
+        return _confirm(request, **context, error=error, status=409 if request.method == "POST" else 200)
+    if request.method == "POST":
+        deliveries.retry(delivery)
+        sent, queued = deliveries.send_or_queue([delivery.pk])
+        delivery.refresh_from_db()
+        messages.success(request, _retried(delivery, tried_here=bool(sent), queued=bool(queued)))
+        return redirect(back)
+    return _confirm(request, **context)
+
+
+def _retried(delivery, *, tried_here: bool, queued: bool) -> str:
+    email = delivery.recipient.email
+    if delivery.status == Delivery.Status.SENT:
+        return f"Sent again to {email}."
+    if queued:
+        return f"Queued: the worker sends it to {email} in a moment."
+    if tried_here:
+        return f"Not sent ({delivery.last_error}); it is tried again on a later run of the reminders."
+    return f"The queue cannot be reached just now: it is sent to {email} on the next run of the reminders."

@@ -117,6 +117,13 @@ def test_invitation_link_with_a_forged_token_is_refused_for_everyone(client, cas
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_unsubscribe_link_with_a_forged_token_is_refused_for_everyone(client, cast, role):
+    sign_in(client, getattr(cast, role))
+    response = client.get(reverse("organisations:unsubscribe", args=["forged-token"]))
+    assert response.status_code == 400
+
+
 def test_home_sends_each_role_to_its_own_page(client, cast):
     landing = {
         "lead": reverse("collaborative:workspace", kwargs={"org": "alpha"}),

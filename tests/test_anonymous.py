@@ -13,6 +13,7 @@ PUBLIC = {
     "measures:api_measure_data",
     "learning_sets:calendar_feed",  # a private token, no sign-in: calendars cannot sign in
     "learning_sets:unsubscribe",  # a signed token in every newsletter email
+    "organisations:unsubscribe",  # a signed token in every reminder email
 }
 
 
@@ -40,3 +41,8 @@ def test_every_other_page_redirects_to_login(client, db, name, route):
 def test_admin_redirects_to_login(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302
+
+
+def test_an_unsubscribe_link_with_a_forged_token_is_refused_signed_out(client, db):
+    assert client.get(reverse("organisations:unsubscribe", args=["forged-token"])).status_code == 400
+    assert client.post(reverse("organisations:unsubscribe", args=["forged-token"])).status_code == 400

@@ -48,6 +48,28 @@ def programme_invitation_pk(cast) -> dict:
     return {"pk": invitation_pk(cast, cast.org_a)}
 
 
+def failed_delivery_pk(cast) -> dict:
+    """A reminder to organisation A's lead that failed: the national team may send it again."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from organisations.models import Delivery, Organisation
+
+    delivery = Delivery.objects.create(
+        recipient=cast.lead,
+        organisation=cast.org_a,
+        kind="meeting",
+        about_type=ContentType.objects.get_for_model(Organisation),
+        about_id=cast.org_a.pk,
+        occasion="matrix",
+        due_at=timezone.now(),
+        subject="No team meeting recorded for 14 days",
+        status=Delivery.Status.FAILED,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    return {"pk": delivery.pk}
+
+
 ORG_PAGES = {
     "organisations:team": Page(SEES_WORKSPACE),
     "organisations:notifications": Page(SEES_WORKSPACE),
@@ -64,10 +86,14 @@ ORG_PAGES = {
 
 SITE_PAGES = {
     "organisations:inbox": (200, set(ROLES)),
+    "organisations:preferences": (200, set(ROLES)),
+    "organisations:deliveries": (200, {"national"}),
+    "organisations:delivery_retry": (200, {"national"}, failed_delivery_pk),
     "organisations:programme_invite": (200, {"national"}),
     "organisations:audit_log": (200, {"national"}),
     "organisations:programme_invitation_withdraw": (200, {"national"}, programme_invitation_pk),
     "organisations:account_close": (200, {"national"}, lambda cast: {"pk": cast.member.pk}),
 }
 
-TOKEN_PAGES = {"organisations:invitation_accept"}
+# Signed links, answered without signing in: tested with forged tokens (tests/test_access_matrix.py).
+TOKEN_PAGES = {"organisations:invitation_accept", "organisations:unsubscribe"}
