@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from organisations import shared_cache
 
 from .models import Enrolment, GateTick, Phase, PhaseEvent
 from .registry import gate_checks
@@ -64,15 +65,15 @@ def _gate_key(phase) -> str:
 def cached_gate_status(phase: Phase) -> list[ItemStatus]:
     """`gate_status` for dashboards, kept in the shared cache for a minute (each data check costs
     queries); a tick or a pass clears it at once, and the phases page always checks live."""
-    statuses = cache.get(_gate_key(phase))
+    statuses = shared_cache.get(_gate_key(phase))
     if statuses is None:
         statuses = gate_status(phase)
-        cache.set(_gate_key(phase), statuses, GATE_CACHE_SECONDS)
+        shared_cache.set(_gate_key(phase), statuses, GATE_CACHE_SECONDS)
     return statuses
 
 
 def forget_gate_status(phase: Phase) -> None:
-    cache.delete(_gate_key(phase))
+    shared_cache.delete(_gate_key(phase))
 
 
 def gate_status(phase: Phase) -> list[ItemStatus]:

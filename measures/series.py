@@ -550,14 +550,14 @@ def cached_charts(measures, stratum: str = "all", *, versions=None) -> dict[int,
     Two queries whatever the number of measures (versions, then the points of those not cached).
     Measures without data in the stratum are left out.
     """
-    from django.core.cache import cache
+    from organisations import shared_cache
 
     from .models import DataPoint
 
     measures = list(measures)
     versions = versions if versions is not None else data_versions(measures)
     keys = {m.pk: chart_cache_key(m, stratum, versions[m.pk]) for m in measures if m.pk in versions}
-    found = cache.get_many(list(keys.values()))
+    found = shared_cache.get_many(list(keys.values()))
     results = {pk: found[key] for pk, key in keys.items() if key in found}  # NO_CHART where there is none
     missing = [m for m in measures if m.pk in keys and m.pk not in results]
     if not missing:
@@ -570,7 +570,7 @@ def cached_charts(measures, stratum: str = "all", *, versions=None) -> dict[int,
         built = build_series(points.get(measure.pk, []), measure.frequency).get(stratum)
         # "No chart" is cached too: a measure with data in other groups only is not looked up again.
         fresh[measure.pk] = chart_for(measure, built, getattr(measure, "chart_settings", None)) if built else NO_CHART
-    cache.set_many({keys[pk]: result for pk, result in fresh.items()}, CHART_CACHE_SECONDS)
+    shared_cache.set_many({keys[pk]: result for pk, result in fresh.items()}, CHART_CACHE_SECONDS)
     results.update(fresh)
     return {pk: r for pk, r in results.items() if r != NO_CHART}
 
@@ -582,7 +582,7 @@ def cached_chart(measure, stratum: str = "all") -> ChartResult | None:
 
 def cached_gaps(pairs, *, versions=None) -> dict[tuple[int, str, str], Gap | None]:
     """(measure id, focus, reference) -> the equality gap, cached by the measure's data version like the charts."""
-    from django.core.cache import cache
+    from organisations import shared_cache
 
     from .models import DataPoint
 
@@ -593,7 +593,7 @@ def cached_gaps(pairs, *, versions=None) -> dict[tuple[int, str, str], Gap | Non
         for m, f, r in pairs
         if m.pk in versions
     }
-    found = cache.get_many(list(keys.values()))
+    found = shared_cache.get_many(list(keys.values()))
     results = {pair: found[key] for pair, key in keys.items() if key in found}
     missing = [(m, f, r) for m, f, r in pairs if (m.pk, f, r) in keys and (m.pk, f, r) not in results]
     if missing:
@@ -606,6 +606,6 @@ def cached_gaps(pairs, *, versions=None) -> dict[tuple[int, str, str], Gap | Non
         for measure, focus, reference in missing:
             gap = equality_gap(measure, build_series(points[measure.pk], measure.frequency), focus, reference)
             fresh[(measure.pk, focus, reference)] = gap if gap is not None else NO_CHART
-        cache.set_many({keys[pair]: gap for pair, gap in fresh.items()}, CHART_CACHE_SECONDS)
+        shared_cache.set_many({keys[pair]: gap for pair, gap in fresh.items()}, CHART_CACHE_SECONDS)
         results.update(fresh)
     return {pair: gap for pair, gap in results.items() if gap != NO_CHART}

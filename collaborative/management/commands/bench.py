@@ -85,6 +85,7 @@ class Command(BaseCommand):
                 None,
             ),
         ]
+        pages += self._learning_set_pages()
         for label, email, url, budget_ms, query_budget in pages:
             times, queries, status = self._page(User.objects.get(email=email), url, repeat)
             p95 = _p95(times)
@@ -101,6 +102,16 @@ class Command(BaseCommand):
         rows += self._reminders(n_orgs)
         rows += self._spc()
         self._print(rows)
+
+    def _learning_set_pages(self) -> list[tuple]:
+        from learning_sets.models import CalendarFeed
+
+        feed = CalendarFeed.objects.filter(user__email="lead1@bench.example", token__isnull=False).first()
+        pages = [("Learning sets page", "lead1@bench.example", reverse("learning_sets:list"), 150, None)]
+        if feed is not None:
+            url = reverse("learning_sets:calendar_feed", kwargs={"token": feed.token})
+            pages.append(("Calendar feed (.ics)", "lead1@bench.example", url, 150, None))
+        return pages
 
     def _measure_pk(self, organisation) -> int:
         with scopes_disabled():

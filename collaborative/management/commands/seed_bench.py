@@ -178,3 +178,18 @@ def seed_extra(rng, n_orgs) -> None:
     except ImportError:
         return
     seed_cycles(rng, n_orgs, total=2000)
+    _seed_learning_sets(n_orgs)
+
+
+def _seed_learning_sets(n_orgs) -> None:
+    from learning_sets.bench import seed as seed_sets
+
+    collaborative = Collaborative.objects.get(slug="bench")
+    national = get_user_model().objects.get(email="national@bench.example")
+    leads = [
+        (m.user, m.organisation_id)
+        for m in Membership.objects.filter(organisation__slug__startswith="bench-", role=Role.LEAD).select_related(
+            "user"
+        )
+    ]
+    seed_sets(collaborative, national, leads[:n_orgs])
