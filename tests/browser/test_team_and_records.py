@@ -89,3 +89,20 @@ def test_national_team_filters_the_audit_log_and_the_evaluator_downloads_suppres
     with page.expect_download() as download:
         page.get_by_role("link", name="Download every organisation's data, suppressed (CSV)").click()
     assert download.value.suggested_filename == "amhe-evaluation-suppressed.csv"
+
+
+def test_lead_takes_a_member_off_the_team_after_confirming_and_they_lose_access(page, cast, browser_login):
+    from django.test import Client
+
+    from conftest import sign_in
+
+    member_client = sign_in(Client(), cast.member)
+    assert member_client.get("/orgs/alpha/").status_code == 200
+    browser_login("lead@a.example")
+    page.goto("/orgs/alpha/team/")
+    row = page.get_by_role("row").filter(has_text="member@a.example").filter(has_text="Team member")
+    row.get_by_role("link", name="Take off the team").click()
+    expect(page.get_by_role("heading", name="Take member@a.example off the team?")).to_be_visible()
+    page.get_by_role("button", name="Yes, take them off the team").click()
+    expect(page.get_by_text("member@a.example is no longer in the team.")).to_be_visible()
+    assert member_client.get("/orgs/alpha/").status_code == 404
