@@ -106,3 +106,46 @@ def test_lead_takes_a_member_off_the_team_after_confirming_and_they_lose_access(
     page.get_by_role("button", name="Yes, take them off the team").click()
     expect(page.get_by_text("member@a.example is no longer in the team.")).to_be_visible()
     assert member_client.get("/orgs/alpha/").status_code == 404
+
+
+def test_roles_invitations_accounts_and_notifications_change_through_their_pages(page, cast, browser_login):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from organisations.models import Invitation, Membership, Role
+
+    with scopes_disabled():
+        invitation = Invitation.objects.create(
+            email="newcomer@a.example",
+            role=Role.MEMBER,
+            organisation=cast.org_a,
+            invited_by=cast.lead,
+            expires_at=timezone.now() + timedelta(days=14),
+        )
+    browser_login("lead@a.example")
+    page.goto("/orgs/alpha/team/")
+    row = page.get_by_role("row").filter(has_text="member@a.example").filter(has_text="Team member")
+    row.get_by_role("link", name="Change role").click()
+    page.get_by_label("Data champion").check()
+    page.get_by_role("button", name="Change role").click()
+    expect(page.get_by_text("member@a.example is now Data champion.")).to_be_visible()
+    page.get_by_role("row").filter(has_text="newcomer@a.example").get_by_role("link", name="Withdraw").click()
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    expect(page.get_by_text("Invitation for newcomer@a.example withdrawn.")).to_be_visible()
+    with scopes_disabled():
+        invitation.refresh_from_db()
+        assert Membership.objects.get(user=cast.member).role == Role.DATA_CHAMPION
+    assert invitation.status == Invitation.Status.REVOKED
+    page.get_by_role("link", name="Notifications").click()
+    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+
+    page.context.clear_cookies()
+    browser_login("national@programme.example")
+    page.goto("/orgs/alpha/team/")
+    row = page.get_by_role("row").filter(has_text="sponsor@a.example")
+    row.get_by_role("link", name="Close account").click()
+    page.get_by_role("button", name="Yes, close the account").click()
+    expect(page.get_by_text("The account of sponsor@a.example is closed.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="sponsor@a.example")).to_contain_text("Account closed")
