@@ -1,4 +1,5 @@
 import calendar
+import secrets
 from datetime import date, time, timedelta
 
 from django.conf import settings
@@ -11,6 +12,10 @@ from django_scopes import ScopedManager
 
 from organisations import text as bounded
 from organisations.dates import near_today
+
+
+def new_pseudonym_key() -> str:
+    return secrets.token_hex(32)
 
 
 class Collaborative(models.Model):
@@ -47,6 +52,13 @@ class Collaborative(models.Model):
     data_due_time = models.TimeField(
         "Data due by (UK time)", default=time(23, 59), help_text="On the due day, in UK time, for example 23:59."
     )
+    # The evaluation (evaluation/pseudonyms.py): organisations appear under pseudonyms unless names are allowed.
+    evaluation_names_allowed = models.BooleanField(
+        "Show organisations' names in the evaluation",
+        default=False,
+        help_text="Off: the evaluator sees each organisation under a stable pseudonym, in pages and in the package.",
+    )
+    pseudonym_key = models.CharField(max_length=64, default=new_pseudonym_key, editable=False)
 
     class Meta:
         ordering = ["-start_date"]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "measures",
     "qi_projects.pdsa",
     "learning_sets",
+    "evaluation",
 ]
 
 MIDDLEWARE = [

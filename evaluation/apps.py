@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    """Sustaining and evaluation: the programme's three questions answered with evidence.
+
+    At the top of the import direction with `collaborative/dashboards.py`
+    (docs/architecture.md): it reads every app; nothing imports it back except
+    through `collaborative.registry`.
+    """
+
+    name = "evaluation"
