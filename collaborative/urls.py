@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("qi_projects.urls")),
     path("", include("qi_projects.pdsa.urls")),
     path("", include("learning_sets.urls")),  # /learning-sets/..., /calendar/<token>.ics, case studies
+    path("", include("evaluation.urls")),  # sustainability, the evaluation area, approach feedback, the package
 ]

@@ -15,7 +15,7 @@ from conftest import sign_in
 from tests.access import ROLES, SEES_WORKSPACE, Page
 from tests.urlwalk import own_patterns
 
-APPS = ["collaborative", "organisations", "qi_projects", "qi_projects.pdsa", "measures", "learning_sets"]
+APPS = ["collaborative", "organisations", "qi_projects", "qi_projects.pdsa", "measures", "learning_sets", "evaluation"]
 
 ORG_PAGES: dict[str, Page] = {}
 SITE_PAGES: dict[str, tuple] = {

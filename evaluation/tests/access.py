@@ -1,0 +1,7 @@
+"""Access-matrix rows for the evaluation app (collected by tests/test_access_matrix.py)."""
+
+from tests.access import Page  # noqa: F401
+
+ORG_PAGES: dict = {}
+SITE_PAGES: dict = {}
+SITE_OBJECT_PAGES: dict = {}
