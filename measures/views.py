@@ -16,6 +16,7 @@ from collaborative.models import Collaborative
 from organisations import access, exports
 from organisations.audit import record
 from organisations.models import AuditEvent
+from organisations.pages import form_status, org_context
 from qi_projects.models import ImprovementProject
 
 from . import deadlines, reminders, series
@@ -498,20 +499,6 @@ def import_template(request, org):
     return response
 
 
-def _org_context(request, **extra) -> dict:
-    organisation = request.organisation
-    return {
-        "organisation": organisation,
-        "can_edit": access.can(request.user, "edit_plan", organisation),
-        "can_comment": access.can(request.user, "comment", organisation),
-        **extra,
-    }
-
-
-def _status(form) -> int:
-    return 422 if form.is_bound and not form.is_valid() else 200
-
-
 # --- Measures ----------------------------------------------------------------------
 
 
@@ -538,8 +525,8 @@ def measure_create(request, org, pk):
     return render(
         request,
         "measures/measure_form.html",
-        _org_context(request, form=form, project=project, library=library, template=instance.library_source),
-        status=_status(form),
+        org_context(request, form=form, project=project, library=library, template=instance.library_source),
+        status=form_status(form),
     )
 
 
@@ -551,7 +538,7 @@ def measure_detail(request, org, pk):
     return render(
         request,
         "measures/measure_detail.html",
-        _org_context(
+        org_context(
             request,
             measure=measure,
             project=measure.project,
@@ -573,8 +560,8 @@ def measure_edit(request, org, pk):
     return render(
         request,
         "measures/measure_form.html",
-        _org_context(request, form=form, project=measure.project, measure=measure),
-        status=_status(form),
+        org_context(request, form=form, project=measure.project, measure=measure),
+        status=form_status(form),
     )
 
 
@@ -602,5 +589,5 @@ def measure_library(request):
         request,
         "measures/measure_library.html",
         {"collaborative": collaborative, "templates": templates, "form": form, "editing": editing},
-        status=_status(form) if form is not None else 200,
+        status=form_status(form) if form is not None else 200,
     )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from collaborative.models import Collaborative, Enrolment
 from organisations import access
+from organisations.pages import form_status, org_context
 
 from . import charts, diagram_svg, gates
 from .forms import (
@@ -45,20 +46,6 @@ from .models import (
 )
 
 
-def _org_context(request, **extra) -> dict:
-    organisation = request.organisation
-    return {
-        "organisation": organisation,
-        "can_edit": access.can(request.user, "edit_plan", organisation),
-        "can_comment": access.can(request.user, "comment", organisation),
-        **extra,
-    }
-
-
-def _status(form) -> int:
-    return 422 if form.is_bound and not form.is_valid() else 200
-
-
 def programme_for(organisation) -> Collaborative | None:
     return Collaborative.for_organisation(organisation)
 
@@ -79,7 +66,7 @@ def local_design(request, org):
     return render(
         request,
         "qi_projects/local_design.html",
-        _org_context(
+        org_context(
             request,
             projects=projects,
             profiles=profiles,
@@ -100,7 +87,7 @@ def project_create(request, org):
         project.save()
         messages.success(request, f"Project “{project.title}” created. Next, describe its focus population.")
         return redirect("qi_projects:project_detail", org=org, pk=project.pk)
-    return render(request, "qi_projects/project_form.html", _org_context(request, form=form), status=_status(form))
+    return render(request, "qi_projects/project_form.html", org_context(request, form=form), status=form_status(form))
 
 
 @access.requires("view_workspace")
@@ -110,7 +97,7 @@ def project_detail(request, org, pk):
     return render(
         request,
         "qi_projects/project_detail.html",
-        _org_context(
+        org_context(
             request,
             project=project,
             theory=theory,
@@ -133,8 +120,8 @@ def project_edit(request, org, pk):
     return render(
         request,
         "qi_projects/project_form.html",
-        _org_context(request, form=form, project=project),
-        status=_status(form),
+        org_context(request, form=form, project=project),
+        status=form_status(form),
     )
 
 
@@ -155,8 +142,8 @@ def focus_create(request, org, pk):
     return render(
         request,
         "qi_projects/focus_form.html",
-        _org_context(request, form=form, project=project, profiles=profiles),
-        status=_status(form),
+        org_context(request, form=form, project=project, profiles=profiles),
+        status=form_status(form),
     )
 
 
@@ -173,8 +160,8 @@ def focus_edit(request, org, pk):
     return render(
         request,
         "qi_projects/focus_form.html",
-        _org_context(request, form=form, project=population.project, population=population),
-        status=_status(form),
+        org_context(request, form=form, project=population.project, population=population),
+        status=form_status(form),
     )
 
 
@@ -199,7 +186,7 @@ def profile_create(request, org):
         profile.save()
         messages.success(request, "Profile created. Now enter or upload the counts for each group.")
         return redirect("qi_projects:profile_detail", org=org, pk=profile.pk)
-    return render(request, "qi_projects/profile_form.html", _org_context(request, form=form), status=_status(form))
+    return render(request, "qi_projects/profile_form.html", org_context(request, form=form), status=form_status(form))
 
 
 def _profile_page(request, profile, counts_form, status=200):
@@ -207,7 +194,7 @@ def _profile_page(request, profile, counts_form, status=200):
     return render(
         request,
         "qi_projects/profile_detail.html",
-        _org_context(
+        org_context(
             request,
             profile=profile,
             rows=rows,
@@ -496,7 +483,7 @@ def diagram(request, org, pk):
         return render(
             request,
             "qi_projects/diagram_missing.html",
-            _org_context(request, project=project, programme=programme_for(request.organisation)),
+            org_context(request, project=project, programme=programme_for(request.organisation)),
         )
     shown, as_of = _history_context(theory, request)
     tree = shown.tree() if shown else snapshot_tree(theory.snapshot())
@@ -510,7 +497,7 @@ def diagram(request, org, pk):
     return render(
         request,
         "qi_projects/diagram.html",
-        _org_context(
+        org_context(
             request,
             project=project,
             theory=theory,
@@ -548,7 +535,7 @@ def diagram_start(request, org, pk):
 
 
 def _local_editor_context(request, project, theory):
-    return _org_context(
+    return org_context(
         request, project=project, theory=theory, level="local", heading=f"Change theory: {project.title}"
     )
 
@@ -588,7 +575,7 @@ def diagram_history(request, org, pk):
     return render(
         request,
         "qi_projects/diagram_history.html",
-        _org_context(
+        org_context(
             request,
             project=project,
             diagram=theory,
@@ -729,7 +716,7 @@ def coproduction(request, org):
     return render(
         request,
         "qi_projects/coproduction.html",
-        _org_context(
+        org_context(
             request,
             entries=entries,
             summary=summary,
@@ -754,7 +741,9 @@ def coproduction_create(request, org):
         form.save()
         messages.success(request, "Coproduction session recorded.")
         return redirect("qi_projects:coproduction", org=org)
-    return render(request, "qi_projects/coproduction_form.html", _org_context(request, form=form), status=_status(form))
+    return render(
+        request, "qi_projects/coproduction_form.html", org_context(request, form=form), status=form_status(form)
+    )
 
 
 @access.requires("edit_plan")
@@ -768,6 +757,6 @@ def coproduction_edit(request, org, pk):
     return render(
         request,
         "qi_projects/coproduction_form.html",
-        _org_context(request, form=form, entry=entry),
-        status=_status(form),
+        org_context(request, form=form, entry=entry),
+        status=form_status(form),
     )
