@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from measures.models import Measure
+from organisations.widgets import DateInput
 from qi_projects.pdsa import uploads  # the PDSA attachments' checks: content sniffed, size-limited
 
 from . import scheduling
@@ -13,66 +14,28 @@ from .models import MAX_CAPACITY, PAGE_KEYS, CaseStudy, Format, Resource, Step
 
 YEARS_AHEAD = 5
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S"]
-FIELDSET_TEMPLATE = "learning_sets/forms/fieldset_field.html"
 
 
 def text_area(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class RadioSelect(forms.RadioSelect):
-    """NHS.UK radios (the name keeps the field template's fieldset and legend)."""
-
-    template_name = "learning_sets/widgets/radios.html"
-
-
-class CheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    template_name = "learning_sets/widgets/checkboxes.html"
+# NHS.UK radios, checkboxes and date input: the project's own widget templates
+# (templates/django/forms/widgets/, organisations/widgets.DateInput), as every app uses them.
+RadioSelect = forms.RadioSelect
+CheckboxSelectMultiple = forms.CheckboxSelectMultiple
 
 
-class DateWidget(forms.MultiWidget):
-    """The NHS.UK date input: day, month and year boxes."""
+class DateField(forms.DateField):
+    """A date typed in the NHS.UK day, month and year boxes."""
 
-    template_name = "learning_sets/widgets/date_input.html"
-
-    def __init__(self, attrs=None):
-        numeric = {"inputmode": "numeric"}
-        super().__init__(
-            [forms.TextInput(attrs=numeric), forms.TextInput(attrs=numeric), forms.TextInput(attrs=numeric)], attrs
-        )
-
-    def decompress(self, value):
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        for subwidget, label in zip(context["widget"]["subwidgets"], ("Day", "Month", "Year"), strict=True):
-            subwidget["label"] = label
-            subwidget["width"] = 4 if label == "Year" else 2
-        return context
-
-
-class DateField(forms.MultiValueField):
-    widget = DateWidget
+    widget = DateInput
 
     def __init__(self, **kwargs):
-        fields = [forms.IntegerField(), forms.IntegerField(), forms.IntegerField()]
-        kwargs.setdefault("template_name", FIELDSET_TEMPLATE)
         kwargs.setdefault("help_text", "For example, 12 3 2027")
-        super().__init__(fields, require_all_fields=True, **kwargs)
+        super().__init__(**kwargs)
         self.error_messages["required"] = "Enter the date."
-        self.error_messages["incomplete"] = "Enter the day, month and year."
-
-    def compress(self, data_list):
-        if not data_list:
-            return None
-        day, month, year = data_list
-        try:
-            return date(year, month, day)
-        except (TypeError, ValueError, OverflowError) as e:
-            raise forms.ValidationError("Enter a real date, for example 12 3 2027.") from e
+        self.error_messages["invalid"] = "Enter a real date, for example 12 3 2027."
 
 
 class TimeField(forms.TimeField):
