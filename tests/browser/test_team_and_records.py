@@ -149,3 +149,31 @@ def test_roles_invitations_accounts_and_notifications_change_through_their_pages
     page.get_by_role("button", name="Yes, close the account").click()
     expect(page.get_by_text("The account of sponsor@a.example is closed.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="sponsor@a.example")).to_contain_text("Account closed")
+
+
+def test_the_national_team_withdraws_a_programme_invitation(page, cast, browser_login):
+    from datetime import timedelta
+
+    from django_scopes import scopes_disabled
+
+    from organisations.models import Invitation, Role
+
+    with scopes_disabled():
+        invitation = Invitation.objects.create(
+            email="new.coach@programme.example",
+            role=Role.COACH,
+            collaborative=cast.collaborative,
+            invited_by=cast.national,
+            expires_at=timezone.now() + timedelta(days=14),
+        )
+    browser_login("national@programme.example")
+    page.goto("/programme/invitations/")
+    row = page.get_by_role("row").filter(has_text="new.coach@programme.example")
+    expect(row).to_contain_text("Programme")
+    row.get_by_role("link", name="Withdraw the invitation for new.coach@programme.example").click()
+    page.get_by_role("button", name="Yes, withdraw it").click()
+    expect(page.get_by_text("Invitation for new.coach@programme.example withdrawn.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="new.coach@programme.example")).to_contain_text("Withdrawn")
+    with scopes_disabled():
+        invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
