@@ -141,9 +141,9 @@ def _fresh_shared_cache():
     """Each test starts from an empty shared cache: keys left in Redis by an earlier test or run
     (an idempotency claim, a login rate limit, a cached gate status for a primary key that the
     next test's fresh database reuses) would otherwise change what it sees. The database cache
-    of the embedded mode lives in the test database, which each test rolls back. Not under
-    xdist, where another worker may be using the cache at the same moment."""
-    if os.environ.get("REDIS_URL") and not os.environ.get("PYTEST_XDIST_WORKER"):
+    of the embedded mode lives in the test database, which each test rolls back. Under xdist
+    each worker's cache is a Redis database of its own (settings `_cache_location`)."""
+    if os.environ.get("REDIS_URL"):
         cache.clear()
     yield
 

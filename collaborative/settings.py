@@ -121,11 +121,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, Celery --------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def _cache_location(url: str) -> str:
+    """Under pytest-xdist each test worker keeps its cache in its own Redis database (the next
+    ones after REDIS_URL's), so one worker emptying its cache between tests leaves the others' alone."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+    if not worker.startswith("gw"):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = (int(parts.path.strip("/") or 0) + 1 + int(worker[2:])) % 16
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _cache_location(REDIS_URL),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }

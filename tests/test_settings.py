@@ -93,3 +93,15 @@ def test_deploy_check_is_clean_with_production_settings(database_url):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_each_xdist_worker_keeps_its_cache_in_a_redis_database_of_its_own(monkeypatch):
+    from collaborative import settings as s
+
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    assert s._cache_location("redis://127.0.0.1:6379/9") == "redis://127.0.0.1:6379/9"
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert s._cache_location("redis://127.0.0.1:6379/9") == "redis://127.0.0.1:6379/10"
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    assert s._cache_location("redis://127.0.0.1:6379/9") == "redis://127.0.0.1:6379/11"
+    assert s._cache_location("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379/2"
