@@ -16,6 +16,9 @@ app registers what it offers in its `AppConfig.ready()`:
   at `now` and not yet done, with its reminder instant inside
   `deliveries.CATCH_UP`; returning the same item on every tick is expected
   (it is recorded once), so a source keeps no state of its own.
+- `demo_seeds`: name -> function(collaborative) run by `seed_demo` after the
+  programme's own demo, in name order; each must be idempotent (an app adds its
+  demo data without the command importing it).
 
 A key nobody registered means "no data check": the item is ticked by hand, the
 chart has no such markers.
@@ -49,3 +52,4 @@ gate_checks = Registry("gate checks")
 chart_annotations = Registry("chart annotations")
 change_adoptions = Registry("change adoptions")
 reminder_sources = Registry("reminder sources")
+demo_seeds = Registry("demo seeds")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from collaborative import demo
+from collaborative import demo, registry
 from learning_sets import demo as learning_sets_demo
 
 
@@ -19,6 +19,8 @@ class Command(BaseCommand):
             )
         result = demo.seed()
         learning_sets_demo.seed(result["collaborative"])
+        for _name, seed in registry.demo_seeds.items():
+            seed(result["collaborative"])
         self.stdout.write(self.style.SUCCESS(f"Demo collaborative ready: {result['collaborative'].name}"))
         self.stdout.write(f"Demo logins (password {demo.DEMO_PASSWORD}):")
         for email, what in demo.demo_accounts():
