@@ -8,7 +8,10 @@ direction, docs/architecture.md); nothing imports them back.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, Subquery
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -16,18 +19,20 @@ from django_scopes import scopes_disabled
 from learning_sets import board as learning_set_flags
 from measures import series
 from measures.models import DataPoint, Measure
+from measures.reminders import rule_of
 from measures.series import published
 from organisations import access, notifications
-from organisations.models import Assignment, AuditEvent, Membership, Organisation, Role
-from qi_projects.models import ChangeTheory, FocusPopulation, ImprovementProject, Stage
-from qi_projects.pdsa import progress
-from qi_projects.pdsa.models import PdsaCycle
+from organisations.models import Assignment, AuditEvent, Membership, Notification, Organisation, Role
+from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulation, ImprovementProject, Kind, Stage
+from qi_projects.pdsa import progress, scoring
+from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import phases
-from .models import Enrolment, Phase, PhaseEvent, TeamMeeting
+from . import flags, phases
+from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
-NO_MEETING_DAYS = 21
+NO_MEETING_DAYS = flags.NO_MEETING_DAYS
 
+# The administrative flags the weekly digest lists (collaborative/digests.py); the pages use collaborative/flags.py.
 FLAG_LABELS = {
     "no_lead": "No named project lead",
     "no_sponsor": "No named executive sponsor",
@@ -312,9 +317,274 @@ def next_learning_set(organisation):
     )
 
 
-def _changed_since(model, moment_field):
+# --- Flags, the coach portfolio and the programme board ----------------------------
+#
+# Both pages show many organisations at once, so they gather every organisation's facts
+# together: one annotated enrolment query, then one query each for the measures, the
+# open cycles past their planned end, the unanswered questions and the progress scores,
+# whatever the number of organisations. The rules themselves are in collaborative/flags.py.
+
+
+def _latest(model, field_name, **filters):
+    """The organisation's latest `field_name` on `model`, as a subquery for an enrolment annotation."""
     rows = (
-        model.objects.filter(organisation=OuterRef("organisation"), **{f"{moment_field}__gt": OuterRef("last_seen")})
+        model.objects.filter(organisation=OuterRef("organisation"), **filters)
+        .order_by()
+        .values("organisation")
+        .annotate(last=Max(field_name))
+        .values("last")
+    )
+    return Subquery(rows[:1])
+
+
+def _enrolments(ids, today, now):
+    return (
+        Enrolment.objects.filter(active=True, organisation_id__in=ids)
+        .with_flags(today)
+        .annotate(
+            nobody_registered_soon=learning_set_flags.nobody_registered_soon(now),
+            last_data_at=_latest(DataPoint, "updated_at"),
+            last_pdsa_at=_latest(PdsaCycle, "updated_at"),
+            last_coaching=_latest(CoachingSession, "date"),
+        )
+        .select_related("organisation", "collaborative")
+        .prefetch_related(Prefetch("phases", queryset=Phase.objects.order_by("number")))
+    )
+
+
+def _measures(ids) -> tuple[dict[int, list], dict]:
+    """organisation id -> its measures (each with `latest_period`), and measure id -> cached chart."""
+    latest = (
+        DataPoint.objects.filter(measure=OuterRef("pk"), stratum="all")
+        .order_by()
+        .values("measure")
+        .annotate(last=Max("period_start"))
+        .values("last")
+    )
+    measures = list(
+        Measure.objects.filter(organisation_id__in=ids)
+        .select_related("chart_settings")
+        .annotate(latest_period=Subquery(latest[:1]))
+        .order_by("kind", "code", "pk")
+    )
+    by_org = defaultdict(list)
+    for measure in measures:
+        by_org[measure.organisation_id].append(measure)
+    return by_org, series.cached_charts(measures)
+
+
+def _open_cycles_past_end(ids, today) -> dict[int, list[flags.CycleFacts]]:
+    rows = (
+        PdsaCycle.objects.open()
+        .filter(organisation_id__in=ids, planned_end__lt=today - timedelta(days=flags.STUCK_DAYS))
+        .values_list("organisation_id", "objective", "status", "planned_end")
+    )
+    found = defaultdict(list)
+    for organisation_id, objective, status, planned_end in rows:
+        found[organisation_id].append(flags.CycleFacts(objective, status, planned_end))
+    return found
+
+
+def _unanswered(ids) -> dict[int, list]:
+    """organisation id -> the days of comments that @mention an assigned coach or expert, unanswered by them."""
+    staff = Assignment.objects.filter(organisation=OuterRef("organisation"), role__in=[Role.COACH, Role.EXPERT])
+    mentions = Notification.objects.filter(
+        kind="mention",
+        about_type__app_label="pdsa",
+        about_type__model="comment",
+        about_id=OuterRef("pk"),
+        recipient_id__in=staff.values("user_id"),
+    )
+    replies = Comment.objects.filter(
+        Q(cycle_id=OuterRef("cycle_id")) | Q(change_idea_id=OuterRef("change_idea_id")),
+        organisation=OuterRef("organisation"),
+        created_at__gt=OuterRef("created_at"),
+        author_id__in=staff.values("user_id"),
+    )
+    rows = (
+        Comment.objects.filter(Exists(mentions), organisation_id__in=ids)
+        .exclude(author_id__in=staff.values("user_id"))
+        .exclude(Exists(replies))
+        .values_list("organisation_id", "created_at")
+    )
+    found = defaultdict(list)
+    for organisation_id, created_at in rows:
+        found[organisation_id].append(timezone.localtime(created_at).date())
+    return found
+
+
+def _progress_scores(ids, measures_by_org, charts) -> tuple[dict[int, object], dict[int, dict]]:
+    """organisation id -> its project's progress score (the latest override, else the suggestion),
+    and organisation id -> its project's cycle counts."""
+    override = ProgressScore.objects.filter(project=OuterRef("pk")).order_by("-at", "-pk").values("score")[:1]
+    projects = {}
+    rows = (
+        ImprovementProject.objects.filter(organisation_id__in=ids)
+        .select_related("change_theory")
+        .annotate(
+            override=Subquery(override),
+            team_size=_scalar_count(Membership.objects.filter(organisation=OuterRef("organisation"))),
+        )
+        .order_by("created_at", "pk")
+    )
+    for project in rows:
+        projects.setdefault(project.organisation_id, project)
+    pks = [p.pk for p in projects.values()]
+    Status = PdsaCycle.Status
+    counts = {
+        row.pop("project_id"): row
+        for row in PdsaCycle.objects.filter(project_id__in=pks)
+        .order_by()
+        .values("project_id")
+        .annotate(
+            started=Count("pk"),
+            completed=Count("pk", filter=Q(status=Status.COMPLETED)),
+            ideas_tested=Count("change_idea", filter=Q(status=Status.COMPLETED), distinct=True),
+            open=Count("pk", filter=~Q(status=Status.COMPLETED)),
+        )
+    }
+    stages = defaultdict(dict)
+    ideas = ChangeTheoryElement.objects.filter(kind=Kind.CHANGE_IDEA, removed_at=None, diagram__project_id__in=pks)
+    for project_id, stage, n in ideas.order_by().values_list("diagram__project_id", "stage").annotate(n=Count("pk")):
+        stages[project_id][stage] = n
+    scores = {}
+    for organisation_id, project in projects.items():
+        if project.override is not None:
+            scores[organisation_id] = project.override
+            continue
+        state = progress.project_state(
+            project,
+            measures=measures_by_org.get(organisation_id, []),
+            results=charts,
+            cycles=counts.get(project.pk, {"started": 0, "completed": 0, "ideas_tested": 0}),
+            ideas_by_stage=stages.get(project.pk, {}),
+            team_size=project.team_size,
+        )
+        scores[organisation_id] = scoring.suggest(state).score
+    return scores, {org: counts[p.pk] for org, p in projects.items() if p.pk in counts}
+
+
+def _local_day(moment):
+    return timezone.localtime(moment).date() if moment else None
+
+
+def _facts(enrolment, current, measures, charts, extra, today, now) -> flags.Facts:
+    return flags.Facts(
+        today=today,
+        now=now,
+        phase=current.number if current else None,
+        phase_planned_end=current.planned_end if current else None,
+        has_lead=enrolment.has_named_lead,
+        has_sponsor=enrolment.has_named_sponsor,
+        has_overdue_invoice=enrolment.has_overdue_invoice,
+        nobody_registered_soon=enrolment.nobody_registered_soon,
+        last_data=_local_day(enrolment.last_data_at),
+        last_pdsa=_local_day(enrolment.last_pdsa_at),
+        last_meeting=enrolment.last_meeting,
+        measures=[
+            flags.MeasureFacts(m.name, m.frequency, m.latest_period, getattr(charts.get(m.pk), "variation", None))
+            for m in measures
+        ],
+        open_cycles=extra["cycles"].get(enrolment.organisation_id, []),
+        unanswered=extra["questions"].get(enrolment.organisation_id, []),
+        rule=rule_of(enrolment.collaborative),
+    )
+
+
+def summaries(enrolments, today, now=None) -> list[dict]:
+    """Each enrolment's phase, measures with their cached charts, progress score and flags (worst first).
+
+    A fixed number of queries for any number of organisations."""
+    now = now or timezone.now()
+    enrolments = list(enrolments)
+    ids = [e.organisation_id for e in enrolments]
+    measures, charts = _measures(ids)
+    extra = {"cycles": _open_cycles_past_end(ids, today), "questions": _unanswered(ids)}
+    scores, cycles = _progress_scores(ids, measures, charts)
+    rows = []
+    for enrolment in enrolments:
+        phase_list = list(enrolment.phases.all())
+        current = next((p for p in phase_list if p.is_current), None)
+        own = measures.get(enrolment.organisation_id, [])
+        found = flags.flags_for(_facts(enrolment, current, own, charts, extra, today, now))
+        finished = bool(phase_list) and all(p.actual_end for p in phase_list)
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "organisation": enrolment.organisation,
+                "phases": phase_list,
+                "current": current,
+                "progress": current.progress(today) if current else None,
+                "overrun_days": max((today - current.planned_end).days, 0) if current else 0,
+                "phase_key": str(current.number if current else ("done" if finished else "not_started")),
+                "measures": [(m, charts.get(m.pk)) for m in own],
+                "days_since_data": _days(today, _local_day(enrolment.last_data_at)),
+                "last_data": _local_day(enrolment.last_data_at),
+                "last_pdsa": _local_day(enrolment.last_pdsa_at),
+                "last_meeting": enrolment.last_meeting,
+                "last_coaching": enrolment.last_coaching,
+                "score": scores.get(enrolment.organisation_id),
+                "cycles": cycles.get(enrolment.organisation_id, {"started": 0, "completed": 0, "open": 0}),
+                "flags": found,
+                "flag_keys": {f.key for f in found},
+                "worst": flags.worst(found),
+            }
+        )
+    return rows
+
+
+def _days(today, day):
+    return (today - day).days if day else None
+
+
+# "Since you last looked": what changed in each organisation after the coach's previous visit.
+# New PDSA cycles are those created since; stage changes are older cycles saved since (a cycle
+# is saved when it moves on a stage or is edited: the model keeps no per-stage history).
+SINCE_LABELS = [
+    ("new_figures", "new or changed figure", "new or changed figures"),
+    ("new_cycles", "new PDSA cycle", "new PDSA cycles"),
+    ("moved_cycles", "PDSA cycle moved on", "PDSA cycles moved on"),
+    ("new_comments", "comment", "comments"),
+    ("new_phase_events", "phase change", "phase changes"),
+]
+
+
+def record_visit(user, ids, now) -> None:
+    """Start a portfolio visit: each organisation's baseline becomes the previous visit, or the coach's later
+    look at its own pages. Within `PortfolioVisit.SAME_VISIT` of the last one, nothing changes."""
+    visits = {v.organisation_id: v for v in PortfolioVisit.objects.filter(user=user, organisation_id__in=ids)}
+    viewed = dict(
+        AuditEvent.objects.filter(user=user, action=AuditEvent.Action.VIEW, organisation_id__in=ids)
+        .order_by()
+        .values_list("organisation_id")
+        .annotate(last=Max("at"))
+        .values_list("organisation_id", "last")
+    )
+    changed = []
+    for organisation_id in ids:
+        visit = visits.get(organisation_id)
+        if visit is not None and now - visit.visited_at < PortfolioVisit.SAME_VISIT:
+            continue
+        looked = [t for t in (visit.visited_at if visit else None, viewed.get(organisation_id)) if t]
+        changed.append(
+            PortfolioVisit(
+                user=user, organisation_id=organisation_id, visited_at=now, baseline=max(looked) if looked else None
+            )
+        )
+    if changed:
+        PortfolioVisit.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["user", "organisation"],
+            update_fields=["visited_at", "baseline"],
+        )
+
+
+def _changed_since(model, moment_field, **filters):
+    rows = (
+        model.objects.filter(
+            organisation=OuterRef("organisation"), **{f"{moment_field}__gt": OuterRef("last_seen")}, **filters
+        )
         .order_by()
         .values("organisation")
         .annotate(n=Count("pk"))
@@ -323,82 +593,167 @@ def _changed_since(model, moment_field):
     return Subquery(rows[:1])
 
 
-def portfolio(user, today) -> list[dict]:
-    """A coach's organisations: where each is, what is flagged, and what changed since they last looked."""
-    ids = list(access.principal(user).assigned_roles)
-    last_seen = (
-        AuditEvent.objects.filter(user=user, action=AuditEvent.Action.VIEW, organisation_id=OuterRef("organisation_id"))
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    enrolments = (
-        Enrolment.objects.filter(organisation_id__in=ids, active=True)
-        .with_flags(today)
-        .annotate(last_seen=Subquery(last_seen))
+def _since_counts(user, ids) -> dict[int, dict]:
+    baseline = PortfolioVisit.objects.filter(user=user, organisation=OuterRef("organisation")).values("baseline")[:1]
+    rows = (
+        Enrolment.objects.filter(active=True, organisation_id__in=ids)
+        .annotate(last_seen=Subquery(baseline))
         .annotate(
-            new_data=_changed_since(DataPoint, "updated_at"),
-            new_meetings=_changed_since(TeamMeeting, "created_at"),
+            new_figures=_changed_since(DataPoint, "updated_at"),
+            new_cycles=_changed_since(PdsaCycle, "created_at"),
+            moved_cycles=_changed_since(PdsaCycle, "updated_at", created_at__lte=OuterRef("last_seen")),
+            new_comments=_changed_since(Comment, "created_at"),
             new_phase_events=_changed_since(PhaseEvent, "at"),
         )
-        .select_related("organisation")
-        .order_by("organisation__name")
+        .values("organisation_id", "last_seen", *[key for key, _, _ in SINCE_LABELS])
     )
-    return [
-        {"enrolment": e, "organisation": e.organisation, "flags": [FLAG_LABELS[f] for f in enrolment_flags(e, today)]}
-        for e in enrolments
-    ]
+    found = {}
+    for row in rows:
+        changes = [(row[key] or 0, one if row[key] == 1 else many) for key, one, many in SINCE_LABELS if row[key]]
+        found[row["organisation_id"]] = {"last_seen": row["last_seen"], "changes": changes}
+    return found
 
 
-def _board_row(enrolment, today) -> dict:
-    flags = enrolment_flags(enrolment, today)
-    phase_list = list(enrolment.phases.all())
-    finished = bool(phase_list) and all(p.actual_end for p in phase_list)
-    current = next((p for p in phase_list if p.is_current), None)
-    return {
-        "enrolment": enrolment,
-        "organisation": enrolment.organisation,
-        "phases": phase_list,
-        "current": current,
-        "progress": current.progress(today) if current else None,
-        "coaches": [a.user for a in enrolment.organisation.coach_assignments],
-        "flags": [(f, FLAG_LABELS[f]) for f in flags],
-        "phase_key": str(enrolment.current_phase or ("done" if finished else "not_started")),
-    }
+def portfolio(user, today, now=None) -> list[dict]:
+    """A coach's organisations, the one that needs attention most first: flags with their reasons, where each
+    is, and what changed since the coach last looked (the visit is recorded, so the next one compares with it)."""
+    now = now or timezone.now()
+    ids = sorted(access.principal(user).assigned_roles)
+    record_visit(user, ids, now)
+    rows = summaries(_enrolments(ids, today, now), today, now)
+    since = _since_counts(user, ids)
+    for row in rows:
+        row["since"] = since.get(row["organisation"].pk, {"last_seen": None, "changes": []})
+    return sorted(rows, key=lambda r: (-r["worst"], -len(r["flags"]), r["organisation"].name))
 
 
-def board(user, today, filters: dict) -> dict:
-    """The programme board: every visible organisation with its phase, coaches and flags, filtered."""
+def board(user, today, filters: dict, now=None) -> dict:
+    """The programme board: how the whole programme is doing, and every visible organisation with its phase,
+    coaches, measures and flags, worst first and filtered. A fixed number of queries."""
+    now = now or timezone.now()
     coaches = Assignment.objects.filter(role=Role.COACH).select_related("user")
-    enrolments = (
-        Enrolment.objects.filter(active=True, organisation_id__in=access.visible_organisation_ids(user))
-        .with_flags(today)
-        .annotate(nobody_registered_soon=learning_set_flags.nobody_registered_soon(timezone.now()))
-        .select_related("organisation", "collaborative")
-        .prefetch_related(
-            Prefetch("phases", queryset=Phase.objects.order_by("number")),
-            Prefetch("organisation__assignments", queryset=coaches, to_attr="coach_assignments"),
-        )
+    enrolments = _enrolments(access.visible_organisation_ids(user), today, now).prefetch_related(
+        Prefetch("organisation__assignments", queryset=coaches, to_attr="coach_assignments")
     )
+    everyone = summaries(enrolments, today, now)
     rows = []
-    for enrolment in enrolments:
-        row = _board_row(enrolment, today)
+    for row in everyone:
+        row["coaches"] = [a.user for a in row["organisation"].coach_assignments]
         if filters["phase"] and row["phase_key"] != filters["phase"]:
             continue
         if filters["coach"] and filters["coach"] not in {str(c.pk) for c in row["coaches"]}:
             continue
-        if filters["flag"] and filters["flag"] not in dict(row["flags"]):
+        if filters["flag"] and filters["flag"] not in row["flag_keys"]:
             continue
         rows.append(row)
+    rows.sort(key=lambda r: (-r["worst"], r["organisation"].name))
+    collaborative = access.collaborative_for(user)
+    attendance, past_sets = _attendance(collaborative, [r["organisation"].pk for r in rows], now)
+    for row in rows:
+        row["attendance"] = attendance.get(row["organisation"].pk, {"sets": 0, "people": 0})
     all_coaches = {a.user.pk: a.user for a in coaches}
+    library = _library(collaborative)
     return {
         "rows": rows,
         "today": today,
+        "collaborative": collaborative,
+        "by_phase": _by_phase(everyone),
+        "library": library,
+        "grid": [(row, _grid_cells(row, library)) for row in rows],
+        "scores": _score_spread(rows),
+        "currency": _currency(rows),
+        "pdsa_totals": {key: sum(r["cycles"][key] for r in rows) for key in ("started", "open", "completed")},
+        "past_sets": past_sets,
+        "ideas": _programme_ideas(collaborative, [r["organisation"].pk for r in rows]),
         "phase_choices": PHASE_CHOICES,
         "coach_choices": sorted(all_coaches.values(), key=lambda u: u.display_name),
-        "flag_choices": FLAG_LABELS.items(),
+        "flag_choices": [(key, label) for key, (_, label) in flags.LABELS.items()],
         "filters": filters,
-        "counts": {key: sum(1 for r in rows if key in dict(r["flags"])) for key in FLAG_LABELS},
+        "counts": {key: sum(1 for r in rows if key in r["flag_keys"]) for key in flags.LABELS},
     }
+
+
+def _by_phase(rows) -> list[tuple[str, list]]:
+    """(phase label, the organisations in it) for every phase, in the programme's order."""
+    labels = dict(PHASE_CHOICES)
+    order = ["not_started", "1", "2", "3", "done"]
+    return [(labels[key], [r["organisation"] for r in rows if r["phase_key"] == key]) for key in order]
+
+
+def _library(collaborative) -> list:
+    from measures.models import MeasureTemplate
+
+    if collaborative is None:
+        return []
+    return list(MeasureTemplate.objects.filter(collaborative=collaborative).order_by("code"))
+
+
+def _grid_cells(row, library) -> list[tuple[str, object, object]]:
+    """One cell per library measure: ("chart", measure, result), ("no_data", measure, None) or ("not_used", ...)."""
+    used = {m.library_source_id: (m, result) for m, result in row["measures"] if m.library_source_id}
+    cells = []
+    for template in library:
+        measure, result = used.get(template.pk, (None, None))
+        kind = "not_used" if measure is None else ("chart" if result is not None else "no_data")
+        cells.append((kind, template, result))
+    return cells
+
+
+def _score_spread(rows) -> list[tuple[object, int]]:
+    spread = defaultdict(int)
+    for row in rows:
+        if row["score"] is not None:
+            spread[row["score"]] += 1
+    return sorted(spread.items())
+
+
+def _currency(rows) -> list[tuple[str, int]]:
+    fresh = sum(1 for r in rows if r["last_data"] and r["days_since_data"] <= flags.STALE_DAYS)
+    stale = sum(1 for r in rows if r["last_data"] and r["days_since_data"] > flags.STALE_DAYS)
+    late = sum(1 for r in rows if "data_late" in r["flag_keys"])
+    return [
+        (f"Data entered in the last {flags.STALE_DAYS // 7} weeks", fresh),
+        (f"No data for over {flags.STALE_DAYS // 7} weeks", stale),
+        ("No data yet", sum(1 for r in rows if not r["last_data"])),
+        ("With a period's data late", late),
+    ]
+
+
+def _attendance(collaborative, ids, now) -> tuple[dict[int, dict], int]:
+    """organisation id -> the past learning sets it attended and how many of its people came; how many sets."""
+    from learning_sets.models import LearningSet, Registration
+
+    if collaborative is None:
+        return {}, 0
+    past = LearningSet.objects.filter(
+        collaborative=collaborative, status=LearningSet.Status.PUBLISHED, starts_at__lt=now
+    )
+    rows = (
+        Registration.objects.filter(learning_set__in=past, organisation_id__in=ids, attended=True)
+        .order_by()
+        .values("organisation_id")
+        .annotate(sets=Count("learning_set", distinct=True), people=Count("user", distinct=True))
+    )
+    return {r["organisation_id"]: r for r in rows}, past.count()
+
+
+def _programme_ideas(collaborative, ids) -> list[dict]:
+    """Each programme change idea with how many of the organisations adopted, adapted or dropped it."""
+    from qi_projects.models import Adoption, ProgrammeChangeTheory, ProgrammeElement, adoption_by_organisation
+
+    if collaborative is None:
+        return []
+    theory = ProgrammeChangeTheory.objects.filter(collaborative=collaborative).first()
+    if theory is None:
+        return []
+    statuses = adoption_by_organisation(theory, ids)
+    ideas = ProgrammeElement.objects.filter(diagram=theory, kind=Kind.CHANGE_IDEA, removed_at=None).order_by("pk")
+    rows = []
+    for idea in ideas:
+        found = [statuses.get((idea.pk, org), Adoption.NOT_USED) for org in ids]
+        rows.append({"idea": idea, **{status: found.count(status) for status in Adoption.values}})
+    rows.sort(key=lambda r: (-(r["adopted"] + r["adapted"]), r["idea"].text))
+    return rows
 
 
 # --- The evaluation area: every enrolled organisation, suppressed ---------------------

@@ -389,3 +389,29 @@ def add_months(day: date, months: int) -> date:
 def vat_pence(net_pence: int, rate_basis_points: int) -> int:
     """VAT on a net amount in whole pence, half a penny rounded up. Integers only, never floats."""
     return (net_pence * rate_basis_points + 5_000) // 10_000
+
+
+class PortfolioVisit(models.Model):
+    """When a coach last opened the portfolio, per organisation: what "since you last looked" compares with.
+
+    One row per coach and organisation. Opening the portfolio starts a visit: the
+    previous visit (or a later look at the organisation's own pages) becomes the
+    `baseline`, and the page counts what changed after it. Opening it again
+    within `SAME_VISIT` is the same visit, so going back and forth between the
+    portfolio and an organisation keeps the highlights until the coach comes back later.
+    """
+
+    SAME_VISIT = timedelta(hours=1)
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    visited_at = models.DateTimeField()
+    baseline = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="one_portfolio_visit_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} looked at {self.organisation_id} on {self.visited_at:%d %b %Y}"
