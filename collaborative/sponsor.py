@@ -72,14 +72,25 @@ def sponsor_view(user, organisation, today=None) -> dict:
         "score_label": scoring.SCALE.get(score["score"], "") if score else "",
         "tiles": tiles,
         "data_runs_to": max(ends) if ends else None,
-        "gaps": dashboards.gap_headlines(project, measures, versions) if project else [],
+        "gaps": gap_table(project, [t["measure"] for t in tiles], versions),
         "asks": asks,
         "ask_groups": [("Asks of you", asks["asks"]), ("Risks", asks["risks"])],
-        "changes": changes(organisation, measures, cycles, moment),
+        "changes": changes(organisation, measures, cycles, start, today),
         "may_answer": access.can(user, "answer_ask", organisation),
         "may_raise": access.can(user, "raise_ask", organisation),
         "is_sponsor": Role.SPONSOR in access.roles_in(user, organisation),
     }
+
+
+def gap_table(project, outcome_measures, versions) -> list[dict]:
+    """Per focus population, the latest gap on each outcome measure of its dimension (the workspace's headlines)."""
+    if project is None:
+        return []
+    rows = dashboards.gap_headlines(project, outcome_measures, versions)
+    populations: dict[int, dict] = {}
+    for row in rows:
+        populations.setdefault(row["population"].pk, {"population": row["population"], "rows": []})["rows"].append(row)
+    return list(populations.values())
 
 
 def cycle_counts(project, start, moment) -> dict:
@@ -127,8 +138,10 @@ def open_asks(organisation, moment) -> dict:
     }
 
 
-def changes(organisation, measures, cycles, moment) -> dict:
-    """What changed since `moment`: figures entered, cycles started and finished, ideas adopted, phase changes."""
+def changes(organisation, measures, cycles, start, today) -> dict:
+    """What changed since `start`: figures entered, cycles started and finished (counted in `cycles`), ideas
+    adopted, and phase changes taking effect (a change recorded now about an earlier date is not news)."""
+    moment = timezone.make_aware(datetime.combine(start, time.min))
     codes = {m.pk: m.code for m in measures}
     data = list(
         DataPoint.objects.filter(organisation=organisation, stratum="all", updated_at__gte=moment)
@@ -142,9 +155,9 @@ def changes(organisation, measures, cycles, moment) -> dict:
         .order_by("-at", "-pk")[:CHANGES_SHOWN]
     )
     phase_events = list(
-        PhaseEvent.objects.filter(organisation=organisation, at__gte=moment)
+        PhaseEvent.objects.filter(organisation=organisation, on_date__gte=start, on_date__lte=today)
         .select_related("phase")
-        .order_by("-at", "-pk")[:CHANGES_SHOWN]
+        .order_by("-on_date", "-pk")[:CHANGES_SHOWN]
     )
     figures = sum(r["n"] for r in data)
     result = {
