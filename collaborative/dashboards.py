@@ -61,8 +61,11 @@ def role_home(user) -> str:
     if Role.EVALUATOR in p.programme_roles:
         return reverse("collaborative:evaluation")
     if p.team_roles:
-        organisation = Organisation.objects.get(pk=sorted(p.team_roles)[0])
-        return reverse("collaborative:workspace", kwargs={"org": organisation.slug})
+        first = sorted(p.team_roles)[0]
+        organisation = Organisation.objects.get(pk=first)
+        # An executive sponsor and nothing else there: their own one-page summary.
+        name = "collaborative:sponsor" if p.team_roles[first] == {Role.SPONSOR} else "collaborative:workspace"
+        return reverse(name, kwargs={"org": organisation.slug})
     return reverse("no_role")
 
 

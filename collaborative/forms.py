@@ -8,7 +8,7 @@ from organisations import text as bounded
 from organisations.models import Organisation, Role
 from organisations.widgets import DateInput
 
-from .models import CoachingSession, Collaborative, Enrolment, Invoice, MeetingAction, TeamMeeting
+from .models import CoachingSession, Collaborative, Enrolment, Invoice, MeetingAction, TeamAsk, TeamMeeting
 
 
 class NHSFormRenderer(TemplatesSetting):
@@ -265,3 +265,41 @@ class CollaborativeForm(forms.ModelForm):
         self.instance.vat_rate_basis_points = int(self.cleaned_data["vat_rate"] * 100)
         self.instance.annual_fee_pence = int(self.cleaned_data["annual_fee"] * 100)
         return super().save(commit=commit)
+
+
+class TeamAskForm(forms.ModelForm):
+    """The team raises a risk or asks its executive sponsor for something."""
+
+    class Meta:
+        model = TeamAsk
+        fields = ["kind", "text"]
+        labels = {"kind": "Is it a risk or an ask?", "text": "Describe it"}
+        help_texts = {
+            "text": f"What could go wrong, or what you need from your sponsor. At most {TeamAsk.TEXT_MAX} characters."
+        }
+        widgets = {"kind": forms.RadioSelect, "text": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "kind": {"required": "Choose whether this is a risk or an ask."},
+            "text": {"max_length": "Use at most %(limit_value)d characters: this has %(show_value)d."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = TeamAsk.Kind.choices  # no empty choice among the radios
+        self.fields["text"].error_messages["required"] = "Describe the risk or the ask."
+
+
+class TeamAskAnswerForm(forms.ModelForm):
+    """The executive sponsor answers a risk or an ask."""
+
+    class Meta:
+        model = TeamAsk
+        fields = ["answer"]
+        help_texts = {"answer": "What you will do, or who the team should speak to. At most 2,000 characters."}
+        widgets = {"answer": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"answer": {"max_length": "Use at most %(limit_value)d characters: this has %(show_value)d."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = True
+        self.fields["answer"].error_messages["required"] = "Write your answer."

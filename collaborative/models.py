@@ -415,3 +415,43 @@ class PortfolioVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} looked at {self.organisation_id} on {self.visited_at:%d %b %Y}"
+
+
+class TeamAsk(models.Model):
+    """A risk the team sees, or something it asks of its executive sponsor; the sponsor answers, the team resolves."""
+
+    class Kind(models.TextChoices):
+        RISK = "risk", "Risk"
+        ASK = "ask", "Ask"
+
+    TEXT_MAX = 500
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("Risk or ask", max_length=10, choices=Kind.choices)
+    text = bounded.TextField(
+        "What is it?", max_length=TEXT_MAX, help_text="In a sentence or two: what could go wrong, or what you need."
+    )
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    answer = bounded.TextField("Your answer", max_length=bounded.NOTE, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organisation="organisation")
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None

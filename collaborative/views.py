@@ -4,15 +4,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from organisations import access
+from organisations import access, notifications
 from organisations.audit import reads_across_organisations, record
 from organisations.models import Assignment, AuditEvent, Invitation, Role
 
 from . import charts, dashboards, health, phases
+from . import sponsor as sponsor_page
 from .dashboards import NO_MEETING_DAYS
 from .forms import (
     AdjustPhaseForm,
@@ -25,9 +27,11 @@ from .forms import (
     MeetingActionFormSet,
     NamedPeopleForm,
     StartPhaseForm,
+    TeamAskAnswerForm,
+    TeamAskForm,
     TeamMeetingForm,
 )
-from .models import CoachingSession, Collaborative, Enrolment, Invoice, Phase, PhaseEvent, TeamMeeting
+from .models import CoachingSession, Collaborative, Enrolment, Invoice, Phase, PhaseEvent, TeamAsk, TeamMeeting
 
 
 @login_not_required
@@ -421,6 +425,97 @@ def coaching(request, org):
         {"organisation": organisation, "sessions": sessions, "form": form, "may_log": may_log},
         status=422 if request.method == "POST" else 200,
     )
+
+
+# --- The sponsor's page, risks and asks ---------------------------------------------
+
+
+@access.requires("view_workspace")
+def sponsor(request, org):
+    """Is it on track, and what do you need from me? One printable page."""
+    return render(request, "collaborative/sponsor.html", sponsor_page.sponsor_view(request.user, request.organisation))
+
+
+@access.requires("view_workspace", post="raise_ask")
+def asks(request, org):
+    """The team's risks and asks: the team raises and resolves them, the sponsor answers."""
+    organisation = request.organisation
+    form = TeamAskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ask = form.save(commit=False)
+        ask.organisation = organisation
+        ask.raised_by = request.user
+        ask.save()
+        kind = ask.get_kind_display().lower()
+        record(AuditEvent.Action.CREATE, request=request, organisation=organisation, obj=ask, summary=f"Raised {kind}")
+        sponsors = organisation.memberships.filter(role=Role.SPONSOR).exclude(user=request.user)
+        notifications.notify_many(
+            sponsors.values_list("user_id", flat=True),
+            "team_ask",
+            ask,
+            f"{organisation.name} raised {'a risk' if ask.kind == TeamAsk.Kind.RISK else 'an ask'}: {ask.text}",
+            reverse("collaborative:ask_answer", kwargs={"org": org, "pk": ask.pk}),
+            organisation=organisation,
+        )
+        messages.success(request, f"{ask.get_kind_display()} raised. Your sponsor sees it on their page.")
+        return redirect("collaborative:asks", org=org)
+    rows = list(TeamAsk.objects.filter(organisation=organisation).select_related("raised_by", "answered_by"))
+    return render(
+        request,
+        "collaborative/asks.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "open": [a for a in rows if a.resolved_at is None],
+            "resolved": [a for a in rows if a.resolved_at is not None][:30],
+            "may_raise": access.can(request.user, "raise_ask", organisation),
+            "may_answer": access.can(request.user, "answer_ask", organisation),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@access.requires("answer_ask")
+def ask_answer(request, org, pk):
+    organisation = request.organisation
+    ask = get_object_or_404(TeamAsk.objects.select_related("raised_by"), pk=pk, organisation=organisation)
+    form = TeamAskAnswerForm(request.POST or None, instance=ask)
+    if request.method == "POST" and form.is_valid():
+        ask = form.save(commit=False)
+        ask.answered_by = request.user
+        ask.answered_at = timezone.now()
+        ask.save(update_fields=["answer", "answered_by", "answered_at"])
+        record(AuditEvent.Action.UPDATE, request=request, organisation=organisation, obj=ask, summary="Answered")
+        if ask.raised_by_id and ask.raised_by_id != request.user.pk:
+            notifications.notify(
+                ask.raised_by,
+                "team_ask_answer",
+                ask,
+                f"Your sponsor answered: {ask.text}",
+                reverse("collaborative:asks", kwargs={"org": org}),
+                organisation=organisation,
+            )
+        messages.success(request, "Answer saved. The team sees it on the risks and asks page.")
+        return redirect("collaborative:sponsor", org=org)
+    return render(
+        request,
+        "collaborative/ask_answer.html",
+        {"organisation": organisation, "ask": ask, "form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@access.requires("raise_ask")
+def ask_resolve(request, org, pk):
+    organisation = request.organisation
+    ask = get_object_or_404(TeamAsk, pk=pk, organisation=organisation)
+    if ask.resolved_at is None:
+        ask.resolved_at, ask.resolved_by = timezone.now(), request.user
+        ask.save(update_fields=["resolved_at", "resolved_by"])
+        record(AuditEvent.Action.UPDATE, request=request, organisation=organisation, obj=ask, summary="Resolved")
+    messages.success(request, f"{ask.get_kind_display()} marked resolved.")
+    return redirect("collaborative:asks", org=org)
 
 
 # --- Fees -------------------------------------------------------------------------

@@ -46,6 +46,9 @@ ORGANISATION_ACTIONS: dict[str, set[str]] = {
     "export_raw": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR},
     "submit_case_study": {Role.NATIONAL, Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION},
     "review_case_study": {Role.NATIONAL},
+    # Risks and asks for the executive sponsor: the team raises and resolves them, the sponsor answers.
+    "raise_ask": {Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION},
+    "answer_ask": {Role.SPONSOR},
 }
 
 # Everyone who takes part in the learning sets: every role but the evaluator (DESIGN.md section 5).

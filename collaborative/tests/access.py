@@ -33,3 +33,21 @@ ORG_PAGES = {
     "collaborative:fees": Page({"national", "lead", "sponsor"}, kwargs=with_plan),
     "collaborative:invoice_edit": Page({"national"}, kwargs=lambda c, o: {"pk": invoice_pk(o)}),
 }
+
+
+def with_ask(cast, organisation):
+    from django_scopes import scopes_disabled
+
+    from collaborative.models import TeamAsk
+
+    with scopes_disabled():
+        ask = TeamAsk.objects.create(organisation=organisation, kind="ask", text="Protected time for the team")
+    return {"pk": ask.pk}
+
+
+ORG_PAGES |= {
+    "collaborative:sponsor": Page(SEES_WORKSPACE),
+    "collaborative:asks": Page(SEES_WORKSPACE),
+    "collaborative:ask_answer": Page({"sponsor"}, kwargs=with_ask),
+    "collaborative:ask_resolve": Page({"lead", "member", "data_champion"}, kwargs=with_ask, method="post"),
+}

@@ -57,6 +57,13 @@ class Command(BaseCommand):
                 20,
             ),
             (
+                "Sponsor's summary",
+                "sponsor1@bench.example",
+                reverse("collaborative:sponsor", kwargs={"org": org1.slug}),
+                150,
+                20,
+            ),
+            (
                 "Measure chart with equality gap",
                 "lead1@bench.example",
                 reverse("measures:measure_chart", kwargs={"org": org1.slug, "pk": self._measure_pk(org1)}),

@@ -114,6 +114,8 @@ def seed_bench(n_orgs: int, months: int, seed: int) -> int:
             )
         lead = person(f"lead{i}@bench.example")
         Membership.objects.get_or_create(organisation=org, user=lead, role=Role.LEAD)
+        if i == 1:
+            _sponsor(org, person("sponsor1@bench.example"), lead)
         Assignment.objects.get_or_create(organisation=org, user=coaches[(i - 1) // ORGS_PER_COACH], role=Role.COACH)
         project, _ = ImprovementProject.objects.get_or_create(
             organisation=org,
@@ -169,6 +171,20 @@ def seed_bench(n_orgs: int, months: int, seed: int) -> int:
         created += len(points)
     seed_extra(rng, n_orgs)
     return created
+
+
+def _sponsor(org, sponsor, lead) -> None:
+    """bench-001's executive sponsor (the sponsor's summary is timed for them) and a few risks and asks."""
+    from collaborative.models import TeamAsk
+
+    Membership.objects.get_or_create(organisation=org, user=sponsor, role=Role.SPONSOR)
+    if TeamAsk.objects.filter(organisation=org).exists():
+        return
+    TeamAsk.objects.bulk_create(
+        TeamAsk(organisation=org, kind=kind, text=f"Bench {kind} {n}", raised_by=lead)
+        for n in range(6)
+        for kind in ("risk", "ask")
+    )
 
 
 def seed_extra(rng, n_orgs) -> None:
