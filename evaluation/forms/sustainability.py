@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from measures.models import Measure
 from organisations import text as bounded
 from organisations.widgets import DateInput
 
@@ -46,10 +47,17 @@ class AssessmentForm(forms.Form):
 class PlanForm(forms.ModelForm):
     """The plan, plus how each kept change idea is embedded and who owns it (`embed_<id>`, `owner_<id>`)."""
 
+    watched_measures = forms.ModelMultipleChoiceField(
+        queryset=Measure.objects.none(),
+        label="Measures that keep being watched",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = SustainabilityPlan
         fields = ["owners", "watched_measures", "watchers", "handover_to", "handover_from"]
-        widgets = {"watched_measures": forms.CheckboxSelectMultiple, "handover_from": DateInput}
+        widgets = {"handover_from": DateInput}
 
     def __init__(self, *args, measures, ideas, changes, **kwargs):
         super().__init__(*args, **kwargs)
