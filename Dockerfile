@@ -10,6 +10,10 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3
 FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# WeasyPrint (the end-of-programme report's PDF) draws text with Pango and HarfBuzz.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.lock .
 RUN pip install -r requirements.lock
 COPY . .

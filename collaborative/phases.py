@@ -37,7 +37,12 @@ GATES: dict[int, list[GateItem]] = {
         GateItem("changes_tested", "Changes tested"),
         GateItem("scale_up_decided", "Scale-up decided"),
     ],
-    3: [GateItem("sustainability_plan", "Sustainability plan in place")],
+    3: [
+        GateItem(
+            "sustainability_assessed", "Sustainability self-assessed at the start and end of phase 3", automatic=True
+        ),
+        GateItem("sustainability_plan", "Sustainability plan in place", automatic=True),
+    ],
 }
 
 

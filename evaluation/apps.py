@@ -10,3 +10,11 @@ class EvaluationConfig(AppConfig):
     """
 
     name = "evaluation"
+
+    def ready(self) -> None:
+        from collaborative.registry import gate_checks
+
+        from . import sustainability
+
+        gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
+        gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)

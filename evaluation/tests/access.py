@@ -1,7 +1,26 @@
 """Access-matrix rows for the evaluation app (collected by tests/test_access_matrix.py)."""
 
-from tests.access import Page  # noqa: F401
+from tests.access import EDITORS, SEES_WORKSPACE, Page
 
-ORG_PAGES: dict = {}
+
+def _project(cast, org):
+    from measures.tests.factories import make_project
+
+    return {"pk": make_project(org).pk}
+
+
+def _start_round(cast, org):
+    return {**_project(cast, org), "round": "start"}
+
+
+ORG_PAGES: dict = {
+    # Sustainability: everyone who sees the workspace reads it; the team (and national) enter it.
+    "evaluation:sustainability": Page(SEES_WORKSPACE),
+    "evaluation:assessment_edit": Page(EDITORS, kwargs=_start_round),
+    "evaluation:plan_edit": Page(EDITORS, kwargs=_project),
+    "evaluation:reflections_edit": Page(EDITORS, kwargs=_project),
+    "evaluation:report": Page(SEES_WORKSPACE),
+    "evaluation:report_pdf": Page(SEES_WORKSPACE),
+}
 SITE_PAGES: dict = {}
 SITE_OBJECT_PAGES: dict = {}

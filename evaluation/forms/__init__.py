@@ -1,0 +1,4 @@
+"""The evaluation app's forms, one module per area (as its models and views are).
+
+- `sustainability.py`: the self-assessment, the sustainability plan, the team's reflections.
+"""
