@@ -3,5 +3,9 @@
 from tests.access import Page  # noqa: F401
 
 ORG_PAGES: dict = {}
-SITE_PAGES: dict = {}
+SITE_PAGES: dict = {
+    # the evaluation area (evaluation/views/questions.py)
+    "evaluation:home": (200, {"national", "evaluator"}),
+    "evaluation:export": (200, {"national", "evaluator"}),
+}
 SITE_OBJECT_PAGES: dict = {}
