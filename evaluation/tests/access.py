@@ -7,5 +7,6 @@ SITE_PAGES: dict = {
     # the evaluation area (evaluation/views/questions.py)
     "evaluation:home": (200, {"national", "evaluator"}),
     "evaluation:export": (200, {"national", "evaluator"}),
+    "evaluation:sustained": (200, {"national", "evaluator"}),
 }
 SITE_OBJECT_PAGES: dict = {}

@@ -78,3 +78,10 @@ def export(request):
     response = StreamingHttpResponse(csv_lines(answers.export_rows(collaborative)), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-suppressed.csv"'
     return response
+
+
+@reads_across_organisations("Viewed the evaluation: sustained improvement")
+@access.requires("view_evaluation")
+def sustained(request):
+    """Question 1: each organisation's measures and equality gaps after their first adopted change."""
+    return render(request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request)))
