@@ -10,6 +10,9 @@ urlpatterns: list = [
     path("evaluation/", questions.home, name="home"),
     path("evaluation/export.csv", questions.export, name="export"),
     path("evaluation/sustained/", questions.sustained, name="sustained"),
+    path("evaluation/interventions/", questions.interventions, name="interventions"),
+    path("evaluation/interventions.csv", questions.interventions_csv, name="interventions_csv"),
+    path("evaluation/interventions.xlsx", questions.interventions_xlsx, name="interventions_xlsx"),
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
     # the evaluator package (under evaluation/package/...)
 ]

@@ -8,5 +8,8 @@ SITE_PAGES: dict = {
     "evaluation:home": (200, {"national", "evaluator"}),
     "evaluation:export": (200, {"national", "evaluator"}),
     "evaluation:sustained": (200, {"national", "evaluator"}),
+    "evaluation:interventions": (200, {"national", "evaluator"}),
+    "evaluation:interventions_csv": (200, {"national", "evaluator"}),
+    "evaluation:interventions_xlsx": (200, {"national", "evaluator"}),
 }
 SITE_OBJECT_PAGES: dict = {}

@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from measures import periods as P
@@ -57,3 +59,17 @@ def tracked(measure, idea) -> None:
     with scopes_disabled():
         type(measure).objects.filter(pk=measure.pk).update(tracks=idea)
         measure.tracks = idea
+
+
+def count_queries(client, url, *, cold: bool) -> tuple[int, object]:
+    """Queries of one request: `cold` with nothing cached (the first view after new data), else warm."""
+    from django.core.cache import cache
+
+    if cold:
+        cache.clear()
+    client.get(url)  # the first request fills the principal's and the charts' caches
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return len(queries), response

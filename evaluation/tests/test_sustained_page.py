@@ -1,7 +1,5 @@
 """Question 1, /evaluation/sustained/: each measure's sustained result with its evidence, pseudonymised."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluation import pseudonyms
@@ -9,7 +7,7 @@ from measures.tests.factories import make_measure
 from qi_projects.pdsa.tests.factories import change_idea
 from qi_projects.tests import factories as design
 
-from .data import adopt, fill, month, shifted, tracked
+from .data import adopt, count_queries, fill, month, shifted, tracked
 
 
 def sustained_measure(org, code="EIP"):
@@ -59,20 +57,6 @@ def test_an_organisation_without_data_is_left_out_and_the_page_says_when_nothing
     login(client, cast.national)
     page = client.get(reverse("evaluation:sustained")).content.decode()
     assert "No measure has data yet, so the question cannot be answered." in page
-
-
-def count_queries(client, url, *, cold: bool) -> tuple[int, object]:
-    """Queries of one request: `cold` with nothing cached (the first view after new data), else warm."""
-    from django.core.cache import cache
-
-    if cold:
-        cache.clear()
-    client.get(url)  # the first request fills the principal's and the charts' caches
-    if cold:
-        cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return len(queries), response
 
 
 def test_queries_do_not_grow_with_organisations_or_measures(client, cast, login):

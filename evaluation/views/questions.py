@@ -7,17 +7,20 @@ what it shows, across organisations, pseudonymised and disclosure-controlled.
 
 from __future__ import annotations
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from organisations import access
 from organisations.audit import reads_across_organisations, record
-from organisations.exports import csv_lines
+from organisations.exports import csv_lines, xlsx_bytes
 from organisations.models import AuditEvent
 
 from .. import answers
+from .. import interventions as change_ideas
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _collaborative(request):
@@ -85,3 +88,34 @@ def export(request):
 def sustained(request):
     """Question 1: each organisation's measures and equality gaps after their first adopted change."""
     return render(request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request)))
+
+
+@reads_across_organisations("Viewed the evaluation: interventions")
+@access.requires("view_evaluation")
+def interventions(request):
+    """Question 2: each programme change idea, who tested, adopted, spread or abandoned it, and what followed."""
+    collaborative = _collaborative(request)
+    reports = change_ideas.report(collaborative)
+    context = {"collaborative": collaborative, "reports": reports, "summary": change_ideas.summary(reports)}
+    return render(request, "evaluation/interventions.html", context)
+
+
+def _interventions_rows(request):
+    collaborative = _collaborative(request)
+    record(AuditEvent.Action.EXPORT, request=request, summary="Exported the evaluation: interventions")
+    return change_ideas.export_rows(change_ideas.report(collaborative))
+
+
+@access.requires("view_evaluation")
+def interventions_csv(request):
+    response = StreamingHttpResponse(csv_lines(_interventions_rows(request)), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-interventions.csv"'
+    return response
+
+
+@access.requires("view_evaluation")
+def interventions_xlsx(request):
+    data = xlsx_bytes({"Interventions": _interventions_rows(request)})
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-interventions.xlsx"'
+    return response
