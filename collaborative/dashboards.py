@@ -21,7 +21,7 @@ from qi_projects.models import ChangeTheory, FocusPopulation, ImprovementProject
 from qi_projects.pdsa import progress
 from qi_projects.pdsa.models import PdsaCycle
 
-from . import phases
+from . import phases, registry
 from .models import Enrolment, Phase, PhaseEvent, TeamMeeting
 
 NO_MEETING_DAYS = 21
@@ -106,6 +106,7 @@ def workspace(user, organisation, today=None) -> dict:
         "organisation": organisation,
         "today": today,
         "role_labels": sorted(Role(r).label for r in access.roles_in(user, organisation)),
+        "notices": [n for _, notices in registry.workspace_notices.items() for n in notices(user, organisation, today)],
         "may_view_fees": access.can(user, "view_fees", organisation),
         "may_manage_tokens": access.can(user, "manage_tokens", organisation),
         "can_log": access.can(user, "log_work", organisation),

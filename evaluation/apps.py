@@ -10,3 +10,11 @@ class EvaluationConfig(AppConfig):
     """
 
     name = "evaluation"
+
+    def ready(self):
+        from collaborative import registry
+
+        from . import survey
+
+        registry.reminder_sources.register("approach_feedback", survey.reminders)
+        registry.workspace_notices.register("approach_feedback", survey.workspace_notices)

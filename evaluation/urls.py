@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import questions
+from .views import feedback, questions
 
 app_name = "evaluation"
 
@@ -14,5 +14,6 @@ urlpatterns: list = [
     path("evaluation/interventions.csv", questions.interventions_csv, name="interventions_csv"),
     path("evaluation/interventions.xlsx", questions.interventions_xlsx, name="interventions_xlsx"),
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
+    path("feedback/", feedback.approach_feedback, name="feedback"),
     # the evaluator package (under evaluation/package/...)
 ]

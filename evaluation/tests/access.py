@@ -1,6 +1,6 @@
 """Access-matrix rows for the evaluation app (collected by tests/test_access_matrix.py)."""
 
-from tests.access import Page  # noqa: F401
+from tests.access import TEAM, Page  # noqa: F401
 
 ORG_PAGES: dict = {}
 SITE_PAGES: dict = {
@@ -11,5 +11,7 @@ SITE_PAGES: dict = {
     "evaluation:interventions": (200, {"national", "evaluator"}),
     "evaluation:interventions_csv": (200, {"national", "evaluator"}),
     "evaluation:interventions_xlsx": (200, {"national", "evaluator"}),
+    # approach feedback (evaluation/views/feedback.py): every team role, wherever they hold it
+    "evaluation:feedback": (200, set(TEAM) | {"other_lead"}),
 }
 SITE_OBJECT_PAGES: dict = {}
