@@ -14,20 +14,18 @@ from datetime import timedelta
 from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from learning_sets import board as learning_set_flags
 from measures import series
 from measures.models import DataPoint, Measure
 from measures.reminders import rule_of
-from measures.series import published
 from organisations import access, notifications
 from organisations.models import Assignment, AuditEvent, Membership, Notification, Organisation, Role
 from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulation, ImprovementProject, Kind, Stage
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import flags, phases
+from . import flags, phases, registry
 from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
 NO_MEETING_DAYS = flags.NO_MEETING_DAYS
@@ -59,7 +57,7 @@ def role_home(user) -> str:
     if Role.COACH in p.programme_roles or Role.EXPERT in p.programme_roles:
         return reverse("collaborative:portfolio")
     if Role.EVALUATOR in p.programme_roles:
-        return reverse("collaborative:evaluation")
+        return reverse("evaluation:home")
     if p.team_roles:
         first = sorted(p.team_roles)[0]
         organisation = Organisation.objects.get(pk=first)
@@ -116,6 +114,7 @@ def workspace(user, organisation, today=None) -> dict:
         "organisation": organisation,
         "today": today,
         "role_labels": sorted(Role(r).label for r in access.roles_in(user, organisation)),
+        "notices": [n for _, notices in registry.workspace_notices.items() for n in notices(user, organisation, today)],
         "may_view_fees": access.can(user, "view_fees", organisation),
         "may_manage_tokens": access.can(user, "manage_tokens", organisation),
         "can_log": access.can(user, "log_work", organisation),
@@ -757,88 +756,3 @@ def _programme_ideas(collaborative, ids) -> list[dict]:
         rows.append({"idea": idea, **{status: found.count(status) for status in Adoption.values}})
     rows.sort(key=lambda r: (-(r["adopted"] + r["adapted"]), r["idea"].text))
     return rows
-
-
-# --- The evaluation area: every enrolled organisation, suppressed ---------------------
-
-
-def evaluation(collaboratives, today) -> dict:
-    """Where the organisations are, and each measure's latest whole-population figures, suppressed.
-
-    The evaluation reads every enrolled organisation, but only in aggregate and
-    suppressed form: a national-level path with no workspace access.
-    """
-    with scopes_disabled():
-        enrolments = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives)
-        enrolled = enrolments.values("organisation_id")
-        by_phase = dict(
-            enrolments.with_flags(today)
-            .values_list("current_phase")
-            .annotate(n=Count("pk"))
-            .values_list("current_phase", "n")
-        )
-        latest = (
-            DataPoint.objects.filter(measure=OuterRef("measure"), stratum="all")
-            .order_by("-period_start")
-            .values("period_start")[:1]
-        )
-        points = list(
-            DataPoint.objects.filter(stratum="all", period_start=Subquery(latest), organisation_id__in=enrolled)
-            .select_related("organisation", "measure")
-            .order_by("organisation__name", "measure__code")
-        )
-    labels = dict(Phase.Number.choices)
-    phase_rows = [(labels[n], by_phase.get(n, 0)) for n in (1, 2, 3)]
-    measure_rows = []
-    for p in points:
-        figures = published(p.measure, p.numerator, p.denominator, p.value)
-        measure_rows.append(
-            {
-                "organisation": p.organisation.name,
-                "code": p.measure.code,
-                "name": p.measure.name,
-                "period": p.period_start,
-                "numerator": figures.numerator_text,
-                "denominator": figures.denominator_text,
-                "figure": figures.figure_text,
-            }
-        )
-    return {"phase_rows": phase_rows, "measure_rows": measure_rows}
-
-
-EVALUATION_COLUMNS = [
-    "organisation",
-    "measure_code",
-    "measure_name",
-    "period_start",
-    "stratum",
-    "numerator",
-    "denominator",
-    "rate",
-    "value",
-]
-
-
-def evaluation_rows(collaboratives):
-    """The evaluation export's rows: every data point of every enrolled organisation, suppressed.
-
-    The rate is in its measure's unit and worked out from the rounded counts;
-    a value that counts people or events is rounded like a count.
-    """
-    yield EVALUATION_COLUMNS
-    # Suppressed figures of the collaborative's organisations: the evaluation's national-level export.
-    with scopes_disabled():
-        enrolled = Enrolment.objects.filter(active=True, collaborative_id__in=collaboratives).values("organisation_id")
-        measures = Measure.objects.filter(organisation_id__in=enrolled).in_bulk()
-        points = (
-            DataPoint.objects.filter(organisation_id__in=enrolled)
-            .values_list(
-                "organisation__name", "measure_id", "period_start", "stratum", "numerator", "denominator", "value"
-            )
-            .order_by("organisation__name", "measure__code", "stratum", "period_start")
-            .iterator(chunk_size=5000)
-        )
-        for org, measure_id, period, stratum, numerator, denominator, value in points:
-            measure = measures[measure_id]
-            figures = published(measure, numerator, denominator, value)
-            yield [org, measure.code, measure.name, period.isoformat(), stratum, *figures.cells()]

@@ -16,6 +16,9 @@ app registers what it offers in its `AppConfig.ready()`:
   at `now` and not yet done, with its reminder instant inside
   `deliveries.CATCH_UP`; returning the same item on every tick is expected
   (it is recorded once), so a source keeps no state of its own.
+- `workspace_notices`: name -> function(user, organisation, today) -> list of
+  {"text", "link", "url"} shown at the top of the organisation's workspace
+  (the approach feedback survey from `evaluation`); each keeps to a query or two.
 - `demo_seeds`: name -> function(collaborative) run by `seed_demo` after the
   programme's own demo, in name order; each must be idempotent (an app adds its
   demo data without the command importing it).
@@ -53,3 +56,4 @@ chart_annotations = Registry("chart annotations")
 change_adoptions = Registry("change adoptions")
 reminder_sources = Registry("reminder sources")
 demo_seeds = Registry("demo seeds")
+workspace_notices = Registry("workspace notices")

@@ -166,29 +166,6 @@ def collaborative_settings(request):
     )
 
 
-@reads_across_organisations("Viewed the evaluation area")
-@access.requires("view_evaluation")
-def evaluation(request):
-    """Across organisations, disclosure-controlled: where organisations are, and each measure's latest figures."""
-    collaboratives = access.principal(request.user).staff_collaborative_ids
-    context = dashboards.evaluation(collaboratives, timezone.localdate())
-    return render(request, "collaborative/evaluation.html", context)
-
-
-@access.requires("view_evaluation")
-def evaluation_export(request):
-    """Every data point of every enrolled organisation, suppressed, as CSV (streamed)."""
-    from django.http import StreamingHttpResponse
-
-    from organisations.exports import csv_lines
-
-    collaboratives = access.principal(request.user).staff_collaborative_ids
-    record(AuditEvent.Action.EXPORT, request=request, summary="Exported the evaluation data set (suppressed)")
-    response = StreamingHttpResponse(csv_lines(dashboards.evaluation_rows(collaboratives)), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-suppressed.csv"'
-    return response
-
-
 # --- One organisation's programme: phases, gates, people ------------------------
 
 

@@ -12,9 +12,11 @@ class EvaluationConfig(AppConfig):
     name = "evaluation"
 
     def ready(self) -> None:
-        from collaborative.registry import gate_checks
+        from collaborative import registry
 
-        from . import sustainability
+        from . import survey, sustainability
 
-        gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
-        gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)
+        registry.gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
+        registry.gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)
+        registry.reminder_sources.register("approach_feedback", survey.reminders)
+        registry.workspace_notices.register("approach_feedback", survey.workspace_notices)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import sustainability
+from .views import feedback, questions, sustainability
 
 app_name = "evaluation"
 
@@ -21,6 +21,13 @@ urlpatterns: list = [
     path("orgs/<slug:org>/report/", sustainability.report, name="report"),
     path("orgs/<slug:org>/report.pdf", sustainability.report_pdf, name="report_pdf"),
     # the evaluation area and reports (under evaluation/...)
+    path("evaluation/", questions.home, name="home"),
+    path("evaluation/export.csv", questions.export, name="export"),
+    path("evaluation/sustained/", questions.sustained, name="sustained"),
+    path("evaluation/interventions/", questions.interventions, name="interventions"),
+    path("evaluation/interventions.csv", questions.interventions_csv, name="interventions_csv"),
+    path("evaluation/interventions.xlsx", questions.interventions_xlsx, name="interventions_xlsx"),
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
+    path("feedback/", feedback.approach_feedback, name="feedback"),
     # the evaluator package (under evaluation/package/...)
 ]

@@ -74,6 +74,8 @@ PROGRAMME_ACTIONS: dict[str, set[str]] = {
     "download_materials": LEARNING_SET_MEMBERS,
     "give_feedback": LEARNING_SET_MEMBERS,
     "view_feedback_results": {Role.NATIONAL, Role.EVALUATOR},  # aggregated, no names: the evaluation reads it
+    # The six-monthly approach feedback survey (evaluation/survey.py): every member of an organisation's team.
+    "give_approach_feedback": set(TEAM_ROLES),
     "manage_shared_work": {Role.NATIONAL},  # review case studies, curate the resource library
 }
 

@@ -17,7 +17,7 @@ def navigation(request):
     if access.can(user, "view_portfolio"):
         items.append(("My organisations", reverse("collaborative:portfolio")))
     if access.can(user, "view_evaluation"):
-        items.append(("Evaluation", reverse("collaborative:evaluation")))
+        items.append(("Evaluation", reverse("evaluation:home")))
     if access.can(user, "view_learning_sets"):
         items.append(("Learning sets", reverse("learning_sets:list")))
     if access.can(user, "view_audit"):

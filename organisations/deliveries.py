@@ -90,6 +90,11 @@ KINDS: dict[str, Kind] = {
     ),
     "mention": Kind("Mentions", "When someone mentions you in a comment."),
     "learning_set": Kind("Learning sets", "14 days and 2 days before a learning set you are registered for."),
+    "approach_feedback": Kind(
+        "Approach feedback survey",
+        "Every six months when the survey opens, and a fortnight before it closes while you have not answered.",
+        frozenset({Role.LEAD, Role.MEMBER, Role.DATA_CHAMPION, Role.SPONSOR, Role.LIVED_EXPERIENCE}),
+    ),
     "weekly_digest": Kind(
         "Weekly digest",
         "Monday morning: your organisations' flags and what changed that week.",

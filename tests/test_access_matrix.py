@@ -130,7 +130,7 @@ def test_home_sends_each_role_to_its_own_page(client, cast):
         "other_lead": reverse("collaborative:workspace", kwargs={"org": "beta"}),
         "coach": reverse("collaborative:portfolio"),
         "national": reverse("collaborative:board"),
-        "evaluator": reverse("collaborative:evaluation"),
+        "evaluator": reverse("evaluation:home"),
         "nobody": reverse("no_role"),
     }
     for role, url in landing.items():

@@ -21,13 +21,22 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 EXPORTS = {
     "measures:measure_csv": ["lead", "coach"],  # raw for the team, suppressed for the coach
     "measures:import_template": ["lead"],
-    "collaborative:evaluation_export": ["evaluator"],
+    "evaluation:export": ["evaluator"],
+    "evaluation:interventions_csv": ["evaluator"],
+    "evaluation:interventions_xlsx": ["evaluator"],
     "organisations:team_export": ["lead"],
     "learning_sets:registrations_export": ["national"],
     "learning_sets:communications_export": ["national"],
 }
 # Files people uploaded, handed back byte for byte: theirs, not exports the platform writes.
 NOT_EXPORTS = {"pdsa:attachment_download", "learning_sets:material_download", "learning_sets:resource_download"}
+
+
+def cells_of(name: str, body: bytes) -> list[str]:
+    if name.endswith("_xlsx"):
+        sheets = load_workbook(io.BytesIO(body)).worksheets
+        return [str(c) for sheet in sheets for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    return [cell for row in csv.reader(io.StringIO(body.decode())) for cell in row]
 
 
 def downloads():
@@ -54,6 +63,8 @@ def hostile(cast):
 
     with scopes_disabled():
         Organisation.objects.filter(pk=cast.org_a.pk).update(name="@SUM(1)")
+        # The evaluation export shows names only where the national team allows them.
+        type(cast.collaborative).objects.filter(pk=cast.collaborative.pk).update(evaluation_names_allowed=True)
         cast.lead.first_name, cast.lead.last_name = "+cmd", "-2+3"
         cast.lead.save()
     measure = make_measure(cast.org_a, code="-EIP", name=HYPERLINK)
@@ -86,6 +97,13 @@ def hostile(cast):
         title=HYPERLINK,
         reviewed_at=__import__("django.utils.timezone", fromlist=["now"]).now(),
     )
+    # A programme change idea whose text is a formula, taken up by the organisation (the interventions report).
+    from qi_projects.models import Kind, ProgrammeElement
+    from qi_projects.pdsa.tests.factories import change_idea
+
+    change_idea(cast.org_a, cast.collaborative)
+    with scopes_disabled():
+        ProgrammeElement.objects.filter(kind=Kind.CHANGE_IDEA).update(text="+SUM(A1)")
     hostile_set.pk = learning_set.pk
     return measure, value_measure
 
@@ -103,7 +121,9 @@ def test_no_export_cell_can_run_as_a_formula(client, cast, login, hostile):
     kwargs = {
         "measures:measure_csv": [{"org": "alpha", "pk": measure.pk}, {"org": "alpha", "pk": value_measure.pk}],
         "measures:import_template": [{"org": "alpha"}],
-        "collaborative:evaluation_export": [{}],
+        "evaluation:export": [{}],
+        "evaluation:interventions_csv": [{}],
+        "evaluation:interventions_xlsx": [{}],
         "organisations:team_export": [{"org": "alpha"}],
         "learning_sets:registrations_export": [{"pk": hostile_set.pk}],
         "learning_sets:communications_export": [{}],
@@ -116,13 +136,13 @@ def test_no_export_cell_can_run_as_a_formula(client, cast, login, hostile):
                 response = client.get(reverse(name, kwargs=kw))
                 assert response.status_code == 200, (name, role)
                 body = b"".join(response.streaming_content) if response.streaming else response.content
-                cells = [cell for row in csv.reader(io.StringIO(body.decode())) for cell in row]
+                cells = cells_of(name, body)
                 assert not [c for c in cells if unescaped(c)], (name, role)
                 seen += cells
     # The hostile names were exported, escaped, and numbers stayed numbers.
     assert "'" + HYPERLINK in seen and "'@SUM(1)" in seen and "'-EIP" in seen and "'+cmd -2+3" in seen
     assert "'\tGap\r" in seen
-    assert "'@wheelchair" in seen and seen.count("'" + HYPERLINK) >= 2
+    assert "'@wheelchair" in seen and "'+SUM(A1)" in seen and seen.count("'" + HYPERLINK) >= 2
     assert "-3.500000" in seen or "-3.5" in seen
 
 

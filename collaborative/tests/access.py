@@ -14,8 +14,6 @@ SITE_PAGES = {
     "collaborative:board": (200, {"national"}),
     "collaborative:enrol": (200, {"national"}),
     "collaborative:settings": (200, {"national"}),
-    "collaborative:evaluation": (200, {"national", "evaluator"}),
-    "collaborative:evaluation_export": (200, {"national", "evaluator"}),
 }
 
 ORG_PAGES = {

@@ -5,4 +5,5 @@
 - `package.py`: evaluator package builds (versions, progress, audit).
 """
 
+from .feedback import ApproachFeedback  # noqa: F401
 from .sustainability import AssessmentRound, PlanChange, SustainabilityAssessment, SustainabilityPlan  # noqa: F401

@@ -1,6 +1,6 @@
 """Access-matrix rows for the evaluation app (collected by tests/test_access_matrix.py)."""
 
-from tests.access import EDITORS, SEES_WORKSPACE, Page
+from tests.access import EDITORS, SEES_WORKSPACE, TEAM, Page
 
 
 def _project(cast, org):
@@ -22,5 +22,15 @@ ORG_PAGES: dict = {
     "evaluation:report": Page(SEES_WORKSPACE),
     "evaluation:report_pdf": Page(SEES_WORKSPACE),
 }
-SITE_PAGES: dict = {}
+SITE_PAGES: dict = {
+    # the evaluation area (evaluation/views/questions.py)
+    "evaluation:home": (200, {"national", "evaluator"}),
+    "evaluation:export": (200, {"national", "evaluator"}),
+    "evaluation:sustained": (200, {"national", "evaluator"}),
+    "evaluation:interventions": (200, {"national", "evaluator"}),
+    "evaluation:interventions_csv": (200, {"national", "evaluator"}),
+    "evaluation:interventions_xlsx": (200, {"national", "evaluator"}),
+    # approach feedback (evaluation/views/feedback.py): every team role, wherever they hold it
+    "evaluation:feedback": (200, set(TEAM) | {"other_lead"}),
+}
 SITE_OBJECT_PAGES: dict = {}

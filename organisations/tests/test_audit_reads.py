@@ -58,7 +58,7 @@ def test_only_an_html_fragment_answering_htmx_counts_as_part_of_a_page():
     [
         ("collaborative:board", "national", "Viewed the programme board"),
         ("collaborative:portfolio", "coach", "Viewed the coach portfolio"),
-        ("collaborative:evaluation", "evaluator", "Viewed the evaluation area"),
+        ("evaluation:home", "evaluator", "Viewed the evaluation area"),
     ],
 )
 def test_reads_across_organisations_are_audited(client, cast, name, role, summary):
