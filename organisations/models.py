@@ -66,6 +66,7 @@ class Organisation(models.Model):
 
     name = bounded.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+
     class Region(models.TextChoices):
         """NHS England's seven regions."""
 
