@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401  (the areas add their paths below)
+from django.urls import path
+
+from .views import package
 
 app_name = "evaluation"
 
@@ -7,4 +9,6 @@ urlpatterns: list = [
     # the evaluation area and reports (under evaluation/...)
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
     # the evaluator package (under evaluation/package/...)
+    path("evaluation/package/", package.package_page, name="package"),
+    path("evaluation/package/<int:version>/download", package.package_download, name="package_download"),
 ]

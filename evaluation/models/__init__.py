@@ -4,3 +4,5 @@
 - `feedback.py`: the six-monthly approach feedback survey.
 - `package.py`: evaluator package builds (versions, progress, audit).
 """
+
+from .package import PackageBuild  # noqa: F401
