@@ -55,6 +55,11 @@ class EnrolmentForm(forms.Form):
     )
     new_name = bounded.VisibleCharField(label="New organisation's name", max_length=200, required=False)
     new_kind = forms.ChoiceField(label="New organisation's type", choices=Organisation.Kind.choices, required=False)
+    new_region = forms.ChoiceField(
+        label="New organisation's NHS England region",
+        choices=[("", "Not known yet"), *Organisation.Region.choices],
+        required=False,
+    )
     start_date = forms.DateField(label="Start date", widget=DateInput())
     lead_name = bounded.VisibleCharField(label="Project lead's name", max_length=200, required=False)
     lead_email = forms.EmailField(
@@ -111,7 +116,9 @@ class EnrolmentForm(forms.Form):
         while Organisation.objects.filter(slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        return Organisation.objects.create(name=data["new_name"].strip(), slug=slug, kind=data["new_kind"])
+        return Organisation.objects.create(
+            name=data["new_name"].strip(), slug=slug, kind=data["new_kind"], region=data.get("new_region", "")
+        )
 
 
 class NamedPeopleForm(forms.ModelForm):

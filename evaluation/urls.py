@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feedback, questions, sustainability
+from .views import feedback, package, questions, sustainability
 
 app_name = "evaluation"
 
@@ -30,4 +30,6 @@ urlpatterns: list = [
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
     path("feedback/", feedback.approach_feedback, name="feedback"),
     # the evaluator package (under evaluation/package/...)
+    path("evaluation/package/", package.package_page, name="package"),
+    path("evaluation/package/<int:version>/download", package.package_download, name="package_download"),
 ]

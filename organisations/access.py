@@ -67,6 +67,7 @@ PROGRAMME_ACTIONS: dict[str, set[str]] = {
     "retry_deliveries": {Role.NATIONAL},
     "view_portfolio": {Role.COACH, Role.EXPERT},
     "view_evaluation": {Role.NATIONAL, Role.EVALUATOR},
+    "export_evaluation": {Role.NATIONAL, Role.EVALUATOR},  # request and download the evaluator package
     "export_suppressed": {Role.NATIONAL, Role.COACH, Role.EXPERT, Role.EVALUATOR},
     # Learning sets and the learning between them. A team role counts wherever the person holds it.
     "view_learning_sets": LEARNING_SET_MEMBERS,

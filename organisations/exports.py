@@ -60,6 +60,17 @@ def csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
+def xlsx_cell(value: object) -> object:
+    """A cell as an XLSX sheet gets it: made safe, and without the control characters XML cannot hold.
+
+    They are dropped before the formula check, which they could otherwise hide
+    from, rather than failing the whole export.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
+
+
 def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[object]]]) -> bytes:
     """A workbook with one sheet per entry (title: rows), every cell made safe.
 
@@ -67,18 +78,12 @@ def xlsx_bytes(sheets: Mapping[str, Iterable[Iterable[object]]]) -> bytes:
     file instead of being held as cell objects.
     """
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def cell(value):
-        # XML cannot hold most control characters: drop them (before the formula check, which they could
-        # otherwise hide from) rather than fail the whole export.
-        return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
 
     book = Workbook(write_only=True)
     for title, rows in sheets.items():
         sheet = book.create_sheet(title=title[:31])
         for row in rows:
-            sheet.append([cell(value) for value in row])
+            sheet.append([xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -66,7 +66,20 @@ class Organisation(models.Model):
 
     name = bounded.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+
+    class Region(models.TextChoices):
+        """NHS England's seven regions."""
+
+        EAST_OF_ENGLAND = "east_of_england", "East of England"
+        LONDON = "london", "London"
+        MIDLANDS = "midlands", "Midlands"
+        NORTH_EAST_AND_YORKSHIRE = "north_east_and_yorkshire", "North East and Yorkshire"
+        NORTH_WEST = "north_west", "North West"
+        SOUTH_EAST = "south_east", "South East"
+        SOUTH_WEST = "south_west", "South West"
+
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.MENTAL_HEALTH_TRUST)
+    region = models.CharField("NHS England region", max_length=30, choices=Region.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

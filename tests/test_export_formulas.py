@@ -30,6 +30,8 @@ EXPORTS = {
 }
 # Files people uploaded, handed back byte for byte: theirs, not exports the platform writes.
 NOT_EXPORTS = {"pdsa:attachment_download", "learning_sets:material_download", "learning_sets:resource_download"}
+# Zips of CSV and XLSX files, checked cell by cell where they are built (evaluation/tests/test_package.py).
+PACKAGES = {"evaluation:package_download"}
 
 
 def cells_of(name: str, body: bytes) -> list[str]:
@@ -113,7 +115,7 @@ class hostile_set:  # noqa: N801  (the learning set the hostile fixture made, fo
 
 
 def test_every_export_is_covered_here():
-    assert set(downloads()) == set(EXPORTS) | NOT_EXPORTS
+    assert set(downloads()) == set(EXPORTS) | NOT_EXPORTS | PACKAGES
 
 
 def test_no_export_cell_can_run_as_a_formula(client, cast, login, hostile):

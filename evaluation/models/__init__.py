@@ -6,4 +6,5 @@
 """
 
 from .feedback import ApproachFeedback  # noqa: F401
+from .package import PackageBuild  # noqa: F401
 from .sustainability import AssessmentRound, PlanChange, SustainabilityAssessment, SustainabilityPlan  # noqa: F401

@@ -2,6 +2,22 @@
 
 from tests.access import EDITORS, SEES_WORKSPACE, TEAM, Page
 
+EVALUATION = {"national", "evaluator"}
+
+
+def _ready_package(cast, organisation):
+    """A ready version of the collaborative's package, with a file in storage."""
+    from django.core.files.base import ContentFile
+
+    from evaluation.models import PackageBuild
+
+    build, _ = PackageBuild.objects.get_or_create(
+        collaborative=cast.collaborative, version=1, defaults={"status": PackageBuild.Status.READY}
+    )
+    if not build.file:
+        build.file.save("package.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18))
+    return {"version": build.version}
+
 
 def _project(cast, org):
     from measures.tests.factories import make_project
@@ -32,5 +48,9 @@ SITE_PAGES: dict = {
     "evaluation:interventions_xlsx": (200, {"national", "evaluator"}),
     # approach feedback (evaluation/views/feedback.py): every team role, wherever they hold it
     "evaluation:feedback": (200, set(TEAM) | {"other_lead"}),
+    # the evaluator package (evaluation/views/package.py)
+    "evaluation:package": (200, EVALUATION),
 }
-SITE_OBJECT_PAGES: dict = {}
+SITE_OBJECT_PAGES: dict = {
+    "evaluation:package_download": Page(EVALUATION, kwargs=_ready_package),
+}
