@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from weasyprint.urls import URLFetcher
-
 from measures import series
 from measures.models import Measure
 from qi_projects.models import ChangeTheoryElement, FocusPopulation, Kind, Stage, snapshot_tree
@@ -31,8 +29,10 @@ SVG_WIDTH, SVG_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 640, 180, 56, 12, 14
 SPREAD_STAGES = (Stage.SPREADING, Stage.SUSTAINED)
 
 
-def no_fetch() -> URLFetcher:
+def no_fetch():
     """WeasyPrint may fetch nothing: the report's styles are inline and it has no images."""
+    from weasyprint.urls import URLFetcher  # imported when a PDF is made, not by every process
+
     return URLFetcher(allowed_protocols=())
 
 
