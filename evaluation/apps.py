@@ -14,7 +14,8 @@ class EvaluationConfig(AppConfig):
     def ready(self):
         from collaborative import registry
 
-        from . import survey
+        from . import demo_feedback, survey
 
         registry.reminder_sources.register("approach_feedback", survey.reminders)
         registry.workspace_notices.register("approach_feedback", survey.workspace_notices)
+        registry.demo_seeds.register("approach_feedback", demo_feedback.seed)

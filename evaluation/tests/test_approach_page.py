@@ -70,3 +70,14 @@ def test_queries_do_not_grow_with_answers_or_rounds(client, cast, login):
     answers(cast, 20, round_number=2, organisation=cast.org_b)
     answers(cast, 10, round_number=1)
     assert count_queries(client, url, cold=False)[0] == few
+
+
+def test_a_part_whose_rounded_counts_leave_too_few_is_shown_as_a_star(client, cast, login):
+    started_a_year_ago(cast)
+    for rating in (5, 4, 3, 2, 1):  # five answers, one of each: every rounded count is *
+        answers(cast, 1, coaching=rating)
+    login(client, cast.evaluator)
+    response = client.get(reverse("evaluation:approach"))
+    coaching = next(r for r in response.context["rows"] if r["part"] == "coaching")["cells"][0]
+    assert coaching["helpful"] == "*"
+    assert response.context["answer"] is None
