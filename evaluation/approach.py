@@ -186,11 +186,8 @@ def approach_page(collaborative) -> dict:
 def answer(rows, rounds) -> dict | None:
     """The latest round with shown figures: the parts found most and least helpful."""
     for i in reversed(range(len(rounds))):
-        shown = [
-            (int(row["cells"][i]["helpful"].rstrip("%")), row["label"])
-            for row in rows
-            if not row["cells"][i]["suppressed"]
-        ]
+        cells = [(row["cells"][i]["helpful"], row["label"]) for row in rows]
+        shown = [(int(helpful.rstrip("%")), label) for helpful, label in cells if helpful.endswith("%")]
         if shown:
             shown.sort(key=lambda x: (-x[0], x[1]))
             return {"round": rounds[i], "most": shown[0], "least": shown[-1], "parts": len(shown)}
