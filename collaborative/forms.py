@@ -240,6 +240,7 @@ class CollaborativeForm(forms.ModelForm):
             "weekly_data_due_days",
             "quarterly_data_due_days",
             "data_due_time",
+            "evaluation_names_allowed",
         ]
         labels = {
             "local_design_months": "Local design (months)",

@@ -150,8 +150,17 @@ def enrol(request):
 def collaborative_settings(request):
     collaborative = national_collaborative(request.user)
     form = CollaborativeForm(request.POST or None, instance=collaborative)
+    names_were_allowed = collaborative.evaluation_names_allowed
     if request.method == "POST" and form.is_valid():
         form.save()
+        if collaborative.evaluation_names_allowed != names_were_allowed:
+            shown = "shown" if collaborative.evaluation_names_allowed else "hidden behind pseudonyms"
+            record(
+                AuditEvent.Action.UPDATE,
+                request=request,
+                obj=collaborative,
+                summary=f"Organisations' names in the evaluation: now {shown}",
+            )
         messages.success(
             request,
             "Programme settings saved. New enrolments use the phase plan and fees; existing plans keep theirs. "

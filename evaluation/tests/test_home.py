@@ -95,3 +95,20 @@ def test_export_keeps_each_measures_unit_and_suppresses_counts_of_people(client,
     assert "S136,2025-01-01,all,,,20" in client.get(url).content.decode()
     login(client, cast.lead)
     assert "S136,2025-01-01,all,,,21.000000" in client.get(url).content.decode()  # the team's own raw figure
+
+
+def test_the_national_team_allows_names_on_the_programme_settings_page_and_it_is_audited(client, cast, login):
+    login(client, cast.national)
+    page = client.get(reverse("collaborative:settings")).content.decode()
+    assert "Show organisations&#x27; names in the evaluation" in page or "Show organisations' names" in page
+    form = client.get(reverse("collaborative:settings")).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "evaluation_names_allowed"}
+    data |= {"vat_rate": "20", "annual_fee": "15000", "start_date_0": "", "evaluation_names_allowed": "on"}
+    start = cast.collaborative.start_date
+    data |= {"start_date_0": start.day, "start_date_1": start.month, "start_date_2": start.year}
+    data["data_due_time"] = "23:59"
+    response = client.post(reverse("collaborative:settings"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    cast.collaborative.refresh_from_db()
+    assert cast.collaborative.evaluation_names_allowed
+    assert AuditEvent.objects.filter(summary="Organisations' names in the evaluation: now shown").count() == 1

@@ -18,6 +18,7 @@ from organisations.exports import csv_lines, xlsx_bytes
 from organisations.models import AuditEvent
 
 from .. import answers
+from .. import approach as approach_answers
 from .. import interventions as change_ideas
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,3 +120,10 @@ def interventions_xlsx(request):
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="amhe-evaluation-interventions.xlsx"'
     return response
+
+
+@reads_across_organisations("Viewed the evaluation: approach feedback")
+@access.requires("view_evaluation")
+def approach(request):
+    """Question 3: how helpful each part of the approach has been, by round, with comments and the learning sets."""
+    return render(request, "evaluation/approach.html", approach_answers.approach_page(_collaborative(request)))

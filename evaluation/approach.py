@@ -1,0 +1,194 @@
+"""Question 3, what helped: the approach feedback aggregated by part and over time, disclosure-controlled.
+
+Every count here is a count of people, so it is published by the disclosure
+rules (`measures.disclosure`: under 5 is `*`, others rounded to 5) and a part
+with fewer than 5 answers in a round is shown as `*` whole (its distribution
+and its share). The share who found a part helpful is worked out from the
+rounded counts. Comments are shown without names, with the organisation's
+evaluation label. The learning-set surveys (learning_sets.Feedback) rate the
+learning sets themselves and are shown beside them the same way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from measures.disclosure import SUPPRESSED, THRESHOLD, suppress_count
+
+from . import pseudonyms
+from .models.feedback import PARTS, ApproachFeedback, Rating, rounds_until
+
+RATINGS = [
+    Rating.VERY_HELPFUL,
+    Rating.HELPFUL,
+    Rating.NEITHER,
+    Rating.UNHELPFUL,
+    Rating.VERY_UNHELPFUL,
+    Rating.NOT_USED,
+]
+COMMENTS_SHOWN = 60  # per round, newest first; the package holds them all
+
+
+def _shown(n: int | None) -> str:
+    published = suppress_count(n or 0)
+    return SUPPRESSED if published is None else str(published)
+
+
+def _share_helpful(counts: dict[int, int]) -> str:
+    """Helpful or very helpful, of those who used the part, from the rounded counts."""
+    used = [suppress_count(counts.get(r, 0)) or 0 for r in RATINGS if r != Rating.NOT_USED]
+    helpful = (suppress_count(counts.get(Rating.VERY_HELPFUL, 0)) or 0) + (
+        suppress_count(counts.get(Rating.HELPFUL, 0)) or 0
+    )
+    if sum(used) < THRESHOLD:
+        return SUPPRESSED
+    return f"{round(100 * helpful / sum(used))}%"
+
+
+def _counts(collaborative) -> dict[tuple[int, str], dict[int, int]]:
+    """(round, part) -> rating -> number of answers, in one query."""
+    aggregates = {f"{name}_{int(r)}": Count("pk", filter=Q(**{name: int(r)})) for name, _ in PARTS for r in RATINGS}
+    rows = (
+        ApproachFeedback.objects.filter(collaborative=collaborative)
+        .order_by()
+        .values("round_number")
+        .annotate(total=Count("pk"), **aggregates)
+    )
+    result: dict[tuple[int, str], dict[int, int]] = {}
+    for row in rows:
+        for name, _ in PARTS:
+            result[(row["round_number"], name)] = {int(r): row[f"{name}_{int(r)}"] for r in RATINGS}
+    return result
+
+
+def part_rows(collaborative, rounds) -> list[dict]:
+    counts = _counts(collaborative)
+    rows = []
+    for name, label in PARTS:
+        cells = []
+        for r in rounds:
+            c = counts.get((r.number, name), {})
+            answered = sum(v for k, v in c.items() if k != Rating.NOT_USED)
+            if answered < THRESHOLD:
+                cells.append({"round": r, "suppressed": True, "answers": SUPPRESSED, "helpful": SUPPRESSED})
+                continue
+            cells.append(
+                {
+                    "round": r,
+                    "suppressed": False,
+                    "answers": _shown(answered),
+                    "distribution": [(Rating(k).label, _shown(c.get(k, 0))) for k in RATINGS],
+                    "helpful": _share_helpful(c),
+                }
+            )
+        rows.append({"part": name, "label": label, "cells": cells})
+    return rows
+
+
+def comments(collaborative, rounds) -> list[dict]:
+    """Each round's comments, newest first, under the organisation's label: never a person's name."""
+    labels = pseudonyms.enrolled_labels(collaborative)
+    by_round: dict[int, list] = defaultdict(list)
+    rows = (
+        ApproachFeedback.objects.filter(collaborative=collaborative)
+        .exclude(helped="", did_not_help="")
+        .order_by("round_number", "-submitted_at", "-pk")
+        .values_list("round_number", "organisation_id", "helped", "did_not_help")
+    )
+    for number, organisation_id, helped, did_not_help in rows:
+        by_round[number].append(
+            {"organisation": labels.get(organisation_id, ""), "helped": helped, "did_not_help": did_not_help}
+        )
+    return [
+        {
+            "round": r,
+            "comments": by_round[r.number][:COMMENTS_SHOWN],
+            "more": max(len(by_round[r.number]) - COMMENTS_SHOWN, 0),
+        }
+        for r in reversed(rounds)
+        if by_round[r.number]
+    ]
+
+
+def learning_set_rows(collaborative) -> list[dict]:
+    """Each past learning set's survey: answers and the share who found it useful (4 or 5), suppressed."""
+    from learning_sets.models import LearningSet
+
+    sets = (
+        LearningSet.objects.filter(collaborative=collaborative, starts_at__lte=timezone.now())
+        .exclude(status=LearningSet.Status.CANCELLED)
+        .annotate(
+            answers=Count("feedback"),
+            useful=Count("feedback", filter=Q(feedback__usefulness__gte=4)),
+        )
+        .order_by("starts_at", "pk")
+    )
+    rows = []
+    for s in sets:
+        answers, useful = suppress_count(s.answers), suppress_count(s.useful)
+        share = f"{round(100 * useful / answers)}%" if answers and useful is not None else SUPPRESSED
+        rows.append({"title": s.title, "starts_at": s.starts_at, "answers": _shown(s.answers), "useful": share})
+    return rows
+
+
+def figure(rows, rounds) -> dict:
+    """Share who found each part helpful, one bar series per round; suppressed cells are left out."""
+
+    def number(text: str):
+        return int(text.rstrip("%")) if text.endswith("%") else None
+
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": r.label,
+                "y": [row["label"] for row in rows],
+                "x": [number(row["cells"][i]["helpful"]) for row in rows],
+                "hovertemplate": "%{y}: %{x}% helpful<extra>" + r.label + "</extra>",
+            }
+            for i, r in enumerate(rounds)
+        ],
+        "layout": {
+            "barmode": "group",
+            "xaxis": {
+                "title": {"text": "Found it helpful or very helpful (% of those who used it)"},
+                "range": [0, 100],
+            },
+            "yaxis": {"autorange": "reversed", "automargin": True},
+            "height": max(360, 28 * len(rows) * max(len(rounds), 1) + 160),
+            "margin": {"l": 10, "r": 20, "t": 30, "b": 60},
+            "legend": {"orientation": "h", "y": -0.25},
+        },
+    }
+
+
+def approach_page(collaborative) -> dict:
+    with scopes_disabled():
+        rounds = rounds_until(collaborative.start_date, timezone.localdate())
+        rows = part_rows(collaborative, rounds)
+        return {
+            "collaborative": collaborative,
+            "rounds": rounds,
+            "rows": rows,
+            "figure": figure(rows, rounds) if rounds else None,
+            "comments": comments(collaborative, rounds),
+            "learning_sets": learning_set_rows(collaborative),
+            "answers": _shown(ApproachFeedback.objects.filter(collaborative=collaborative).count()),
+            "answer": answer(rows, rounds),
+        }
+
+
+def answer(rows, rounds) -> dict | None:
+    """The latest round with shown figures: the parts found most and least helpful."""
+    for i in reversed(range(len(rounds))):
+        cells = [(row["cells"][i]["helpful"], row["label"]) for row in rows]
+        shown = [(int(helpful.rstrip("%")), label) for helpful, label in cells if helpful.endswith("%")]
+        if shown:
+            shown.sort(key=lambda x: (-x[0], x[1]))
+            return {"round": rounds[i], "most": shown[0], "least": shown[-1], "parts": len(shown)}
+    return None
