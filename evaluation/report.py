@@ -12,12 +12,11 @@ A fixed number of queries whatever the number of measures, points and ideas.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
-
-from weasyprint.urls import URLFetcher
 
 from measures import series
 from measures.models import Measure
@@ -30,10 +29,17 @@ from . import sustainability_model as model
 SVG_WIDTH, SVG_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 640, 180, 56, 12, 14
 SPREAD_STAGES = (Stage.SPREADING, Stage.SUSTAINED)
 
+# WeasyPrint logs every step of every render at INFO; only its warnings are worth a log line.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-def no_fetch() -> URLFetcher:
-    """WeasyPrint may fetch nothing: the report's styles are inline and it has no images."""
-    return URLFetcher(allowed_protocols=())
+
+def pdf(html: str) -> bytes:
+    """The report's HTML as a PDF. WeasyPrint is imported here, not at start-up (it is slow to load), and may
+    fetch nothing: the report's styles are inline and it has no images, so no address in it is ever opened."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
 
 
 @dataclass
