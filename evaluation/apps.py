@@ -12,9 +12,11 @@ class EvaluationConfig(AppConfig):
     name = "evaluation"
 
     def ready(self) -> None:
-        from collaborative.registry import gate_checks
+        from collaborative.registry import demo_seeds, gate_checks
 
-        from . import sustainability
+        from . import demo, sustainability
+
+        demo_seeds.register("sustainability", demo.seed)
 
         gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
         gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)

@@ -222,7 +222,7 @@ def sustainability_plan_complete(organisation) -> tuple[bool, str]:
             parts.append(
                 f"{_name(item, len(items) > 1)}{len(item.ideas)} adopted change"
                 f"{'' if len(item.ideas) == 1 else 's'} embedded, {watched} measure{'' if watched == 1 else 's'} "
-                f"watched, data collection handed to {item.plan.handover_to} from {item.plan.handover_from:%d %B %Y}"
+                f"watched, data collection handed to {item.plan.handover_to} from {item.plan.handover_from.day} {item.plan.handover_from:%B %Y}"
             )
         return True, "; ".join(parts) + "."
     item, problems = gaps[0]
