@@ -218,11 +218,13 @@ def sustainability_plan_complete(organisation) -> tuple[bool, str]:
     if not gaps:
         parts = []
         for item in items:
-            watched = len(item.plan.watched_measures.all())
+            plan, n = item.plan, len(item.ideas)
+            watched = len(plan.watched_measures.all())
+            handover = f"{plan.handover_from.day} {plan.handover_from:%B %Y}"
             parts.append(
-                f"{_name(item, len(items) > 1)}{len(item.ideas)} adopted change"
-                f"{'' if len(item.ideas) == 1 else 's'} embedded, {watched} measure{'' if watched == 1 else 's'} "
-                f"watched, data collection handed to {item.plan.handover_to} from {item.plan.handover_from.day} {item.plan.handover_from:%B %Y}"
+                f"{_name(item, len(items) > 1)}{n} adopted change{'' if n == 1 else 's'} embedded, "
+                f"{watched} measure{'' if watched == 1 else 's'} watched, "
+                f"data collection handed to {plan.handover_to} from {handover}"
             )
         return True, "; ".join(parts) + "."
     item, problems = gaps[0]
