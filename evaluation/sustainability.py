@@ -162,7 +162,7 @@ def scores_figure(rows: list[FactorRow], start, end) -> dict:
             "hovertemplate": "%{y}: %{x} points<extra>" + label + "</extra>",
         }
         if colour == END_COLOUR:
-            trace["text"] = ["" if r.change is None else f"{r.change:+g}" for r in rows]
+            trace["text"] = [f"{r.change:+g}" if r.change else "" for r in rows]
             trace["textposition"] = "outside"
         traces.append(trace)
     return {
