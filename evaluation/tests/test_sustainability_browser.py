@@ -50,3 +50,40 @@ def test_a_lead_assesses_sustainability_and_opens_the_report(page, browser_login
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert page.console_errors == []
+
+
+@pytest.fixture
+def axe_page(_playwright, live_server):
+    context = _playwright.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_sustainability_pages_have_no_axe_violations(axe_page):
+    from collaborative import demo
+    from evaluation import demo as sustainability_demo
+    from learning_sets.tests.test_browser import sign_in
+    from qi_projects.models import ImprovementProject
+    from tests.browser.test_accessibility import violations
+
+    sustainability_demo.seed(demo.seed()["collaborative"])
+    with scopes_disabled():
+        project = ImprovementProject.objects.filter(organisation__slug="northshire").order_by("created_at", "pk")[0]
+    base = "/orgs/northshire/sustainability/"
+    urls = [
+        base,
+        f"{base}projects/{project.pk}/assessment/start/",
+        f"{base}projects/{project.pk}/plan/",
+        f"{base}projects/{project.pk}/reflections/",
+        "/orgs/northshire/report/",
+    ]
+    sign_in(axe_page, "lead1@demo.example", "amhe-demo-2026")
+    found = {}
+    for url in urls:
+        assert axe_page.goto(url).status == 200, url
+        axe_page.wait_for_load_state("networkidle")
+        found[url] = violations(axe_page)
+    problems = [f"{page}: {v}" for page, here in found.items() for v in here]
+    assert problems == [], "\n".join(problems)
