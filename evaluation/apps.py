@@ -14,10 +14,11 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from collaborative import registry
 
-        from . import demo_feedback, survey, sustainability
+        from . import demo, demo_feedback, survey, sustainability
 
         registry.gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
         registry.gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)
         registry.reminder_sources.register("approach_feedback", survey.reminders)
         registry.workspace_notices.register("approach_feedback", survey.workspace_notices)
         registry.demo_seeds.register("approach_feedback", demo_feedback.seed)
+        registry.demo_seeds.register("sustainability", demo.seed)

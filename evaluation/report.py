@@ -12,6 +12,7 @@ A fixed number of queries whatever the number of measures, points and ideas.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,15 +26,20 @@ from . import evidence as evidence_module
 from . import sustainability
 from . import sustainability_model as model
 
-SVG_WIDTH, SVG_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 640, 180, 56, 12, 14
+SVG_WIDTH, SVG_HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 640, 210, 6, 6, 24, 40
 SPREAD_STAGES = (Stage.SPREADING, Stage.SUSTAINED)
 
+# WeasyPrint logs every step of every render at INFO; only its warnings are worth a log line.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-def no_fetch():
-    """WeasyPrint may fetch nothing: the report's styles are inline and it has no images."""
-    from weasyprint.urls import URLFetcher  # imported when a PDF is made, not by every process
 
-    return URLFetcher(allowed_protocols=())
+def pdf(html: str) -> bytes:
+    """The report's HTML as a PDF. WeasyPrint is imported here, not at start-up (it is slow to load), and may
+    fetch nothing: the report's styles are inline and it has no images, so no address in it is ever opened."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).write_pdf()
 
 
 @dataclass
@@ -52,7 +58,8 @@ class SvgChart:
     width: int = SVG_WIDTH
     height: int = SVG_HEIGHT
     plot_right: int = SVG_WIDTH - PAD_RIGHT
-    plot_bottom: int = SVG_HEIGHT - PAD_Y
+    plot_left: int = PAD_LEFT
+    plot_bottom: int = SVG_HEIGHT - PAD_BOTTOM
 
 
 def _segments(xs, ys) -> list[str]:
@@ -98,7 +105,7 @@ def svg_chart(result: series.ChartResult) -> SvgChart | None:
     xs = [PAD_LEFT + i * step for i in range(len(figures))]
 
     def place(v: float) -> float:
-        return PAD_Y + (high - v) / span * (SVG_HEIGHT - 2 * PAD_Y)
+        return PAD_TOP + (high - v) / span * (SVG_HEIGHT - PAD_TOP - PAD_BOTTOM)
 
     chart = SvgChart(
         values=_segments(xs, [place(v) if v is not None else None for v in figures]),

@@ -106,35 +106,36 @@ def _rows(start, end) -> list[FactorRow]:
     return rows
 
 
-def for_organisation(organisation) -> list[ProjectSustainability]:
-    """Every project of the organisation with its assessments, plan and kept ideas: five queries."""
+def for_organisation(organisation, *, assessments: bool = True, plans: bool = True) -> list[ProjectSustainability]:
+    """Every project of the organisation with its assessments, plan and kept ideas: five queries
+    (two with `plans=False`, four with `assessments=False`: each gate check asks only for what it reads)."""
     projects = list(ImprovementProject.objects.filter(organisation=organisation).order_by("created_at", "pk"))
     ids = [p.pk for p in projects]
-    assessments = {(a.project_id, a.round): a for a in SustainabilityAssessment.objects.filter(project_id__in=ids)}
-    plans = {
-        p.project_id: p
-        for p in SustainabilityPlan.objects.filter(project_id__in=ids).prefetch_related("watched_measures", "changes")
-    }
-    ideas: dict[int, list] = {pk: [] for pk in ids}
-    kept = (
-        ChangeTheoryElement.objects.filter(
-            diagram__project_id__in=ids, kind=Kind.CHANGE_IDEA, stage__in=KEPT_STAGES, removed_at=None
+    found, plan_of, ideas = {}, {}, {pk: [] for pk in ids}
+    if assessments and ids:
+        found = {(a.project_id, a.round): a for a in SustainabilityAssessment.objects.filter(project_id__in=ids)}
+    if plans and ids:
+        rows = SustainabilityPlan.objects.filter(project_id__in=ids).prefetch_related("watched_measures", "changes")
+        plan_of = {p.project_id: p for p in rows}
+        kept = (
+            ChangeTheoryElement.objects.filter(
+                diagram__project_id__in=ids, kind=Kind.CHANGE_IDEA, stage__in=KEPT_STAGES, removed_at=None
+            )
+            .select_related("diagram")
+            .order_by("position", "pk")
         )
-        .select_related("diagram")
-        .order_by("position", "pk")
-    )
-    for idea in kept:
-        ideas[idea.diagram.project_id].append(idea)
+        for idea in kept:
+            ideas[idea.diagram.project_id].append(idea)
     result = []
     for project in projects:
-        start = assessments.get((project.pk, AssessmentRound.START))
-        end = assessments.get((project.pk, AssessmentRound.END))
+        start = found.get((project.pk, AssessmentRound.START))
+        end = found.get((project.pk, AssessmentRound.END))
         result.append(
             ProjectSustainability(
                 project=project,
                 start=start,
                 end=end,
-                plan=plans.get(project.pk),
+                plan=plan_of.get(project.pk),
                 ideas=ideas[project.pk],
                 rows=_rows(start, end),
             )
@@ -162,7 +163,7 @@ def scores_figure(rows: list[FactorRow], start, end) -> dict:
             "hovertemplate": "%{y}: %{x} points<extra>" + label + "</extra>",
         }
         if colour == END_COLOUR:
-            trace["text"] = ["" if r.change is None else f"{r.change:+g}" for r in rows]
+            trace["text"] = [f"{r.change:+g}" if r.change else "" for r in rows]
             trace["textposition"] = "outside"
         traces.append(trace)
     return {
@@ -189,7 +190,7 @@ def _name(item: ProjectSustainability, many: bool) -> str:
 def sustainability_assessed(organisation) -> tuple[bool, str]:
     """Both rounds of the self-assessment scored for every project (the gate closes phase 3, so the end
     of phase 3 one must be in; the start one shows the change)."""
-    items = for_organisation(organisation)
+    items = for_organisation(organisation, plans=False)
     if not items:
         return False, "No improvement project yet."
     done, parts = True, []
@@ -210,7 +211,7 @@ def sustainability_assessed(organisation) -> tuple[bool, str]:
 
 def sustainability_plan_complete(organisation) -> tuple[bool, str]:
     """Every project's plan complete: owners, every kept idea embedded and owned, a measure watched, handover set."""
-    items = for_organisation(organisation)
+    items = for_organisation(organisation, assessments=False)
     if not items:
         return False, "No improvement project yet."
     missing = [(item, item.plan_problems()) for item in items]
@@ -218,11 +219,13 @@ def sustainability_plan_complete(organisation) -> tuple[bool, str]:
     if not gaps:
         parts = []
         for item in items:
-            watched = len(item.plan.watched_measures.all())
+            plan, n = item.plan, len(item.ideas)
+            watched = len(plan.watched_measures.all())
+            handover = f"{plan.handover_from.day} {plan.handover_from:%B %Y}"
             parts.append(
-                f"{_name(item, len(items) > 1)}{len(item.ideas)} adopted change"
-                f"{'' if len(item.ideas) == 1 else 's'} embedded, {watched} measure{'' if watched == 1 else 's'} "
-                f"watched, data collection handed to {item.plan.handover_to} from {item.plan.handover_from:%d %B %Y}"
+                f"{_name(item, len(items) > 1)}{n} adopted change{'' if n == 1 else 's'} embedded, "
+                f"{watched} measure{'' if watched == 1 else 's'} watched, "
+                f"data collection handed to {plan.handover_to} from {handover}"
             )
         return True, "; ".join(parts) + "."
     item, problems = gaps[0]

@@ -341,3 +341,17 @@ def test_the_report_and_overview_queries_do_not_grow_with_the_data(cast, client,
         SustainabilityAssessment(organisation=org, project=project, round="start").record(ALL_A, by=None)
         SustainabilityAssessment(organisation=org, project=project, round="end").record(ALL_A, by=None)
     assert counts() == few
+
+
+def test_the_gate_checks_cost_a_fixed_few_queries(cast, django_assert_num_queries):
+    org = cast.org_a
+    project = make_project(org)
+    for n in range(3):
+        _adopted_idea(org, project, text=f"Idea {n}")
+    with scopes_disabled():
+        SustainabilityAssessment(organisation=org, project=project, round="start").record(ALL_A, by=None)
+        SustainabilityPlan.objects.create(organisation=org, project=project, owners="Lead")
+        with django_assert_num_queries(2):  # projects, assessments
+            sustainability.sustainability_assessed(org)
+        with django_assert_num_queries(5):  # projects, plans, their measures and changes, kept ideas
+            sustainability.sustainability_plan_complete(org)

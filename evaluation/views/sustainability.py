@@ -146,11 +146,8 @@ def report(request, org):
 
 @access.requires("view_workspace")
 def report_pdf(request, org):
-    from weasyprint import HTML
-
     context = org_context(request, **end_report.build(request.organisation), pdf=True)
     html = render_to_string("evaluation/sustainability/report.html", context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(url_fetcher=end_report.no_fetch)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(end_report.pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{request.organisation.slug}-end-of-programme-report.pdf"'
     return response
