@@ -9,7 +9,7 @@ direction, docs/architecture.md); nothing imports them back.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
@@ -25,7 +25,7 @@ from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulatio
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import flags, phases, registry
+from . import flags, phases, registry, signals
 from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
 NO_MEETING_DAYS = flags.NO_MEETING_DAYS
@@ -345,7 +345,6 @@ def _enrolments(ids, today, now):
         .with_flags(today)
         .annotate(
             nobody_registered_soon=learning_set_flags.nobody_registered_soon(now),
-            last_data_at=_latest(DataPoint, "updated_at"),
             last_pdsa_at=_latest(PdsaCycle, "updated_at"),
             last_coaching=_latest(CoachingSession, "date"),
         )
@@ -354,25 +353,22 @@ def _enrolments(ids, today, now):
     )
 
 
-def _measures(ids) -> tuple[dict[int, list], dict]:
-    """organisation id -> its measures (each with `latest_period`), and measure id -> cached chart."""
-    latest = (
-        DataPoint.objects.filter(measure=OuterRef("pk"), stratum="all")
-        .order_by()
-        .values("measure")
-        .annotate(last=Max("period_start"))
-        .values("last")
-    )
+def _measures(ids) -> tuple[dict[int, list], dict, dict]:
+    """organisation id -> its measures; measure id -> its chart's cached Signal; organisation id -> the
+    moment a figure was last entered or changed. Two queries at most (the data versions, and the points of
+    charts not cached)."""
     measures = list(
-        Measure.objects.filter(organisation_id__in=ids)
-        .select_related("chart_settings")
-        .annotate(latest_period=Subquery(latest[:1]))
-        .order_by("kind", "code", "pk")
+        Measure.objects.filter(organisation_id__in=ids).select_related("chart_settings").order_by("kind", "code", "pk")
     )
-    by_org = defaultdict(list)
+    versions = series.data_versions(measures)
+    by_org, last_data = defaultdict(list), {}
     for measure in measures:
         by_org[measure.organisation_id].append(measure)
-    return by_org, series.cached_charts(measures)
+        if measure.pk in versions:
+            # A data version is "<points>.<latest updated_at as a POSIX timestamp>" (series.data_versions).
+            moment = datetime.fromtimestamp(float(versions[measure.pk].split(".", 1)[1]), tz=UTC)
+            last_data[measure.organisation_id] = max(moment, last_data.get(measure.organisation_id, moment))
+    return by_org, signals.cached_signals(measures, versions), last_data
 
 
 def _open_cycles_past_end(ids, today) -> dict[int, list[flags.CycleFacts]]:
@@ -480,11 +476,16 @@ def _facts(enrolment, current, measures, charts, extra, today, now) -> flags.Fac
         has_sponsor=enrolment.has_named_sponsor,
         has_overdue_invoice=enrolment.has_overdue_invoice,
         nobody_registered_soon=enrolment.nobody_registered_soon,
-        last_data=_local_day(enrolment.last_data_at),
+        last_data=_local_day(extra["last_data"].get(enrolment.organisation_id)),
         last_pdsa=_local_day(enrolment.last_pdsa_at),
         last_meeting=enrolment.last_meeting,
         measures=[
-            flags.MeasureFacts(m.name, m.frequency, m.latest_period, getattr(charts.get(m.pk), "variation", None))
+            flags.MeasureFacts(
+                m.name,
+                m.frequency,
+                getattr(charts.get(m.pk), "latest_period", None),
+                getattr(charts.get(m.pk), "variation", None),
+            )
             for m in measures
         ],
         open_cycles=extra["cycles"].get(enrolment.organisation_id, []),
@@ -500,8 +501,8 @@ def summaries(enrolments, today, now=None) -> list[dict]:
     now = now or timezone.now()
     enrolments = list(enrolments)
     ids = [e.organisation_id for e in enrolments]
-    measures, charts = _measures(ids)
-    extra = {"cycles": _open_cycles_past_end(ids, today), "questions": _unanswered(ids)}
+    measures, charts, last_data = _measures(ids)
+    extra = {"cycles": _open_cycles_past_end(ids, today), "questions": _unanswered(ids), "last_data": last_data}
     scores, cycles = _progress_scores(ids, measures, charts)
     rows = []
     for enrolment in enrolments:
@@ -520,8 +521,8 @@ def summaries(enrolments, today, now=None) -> list[dict]:
                 "overrun_days": max((today - current.planned_end).days, 0) if current else 0,
                 "phase_key": str(current.number if current else ("done" if finished else "not_started")),
                 "measures": [(m, charts.get(m.pk)) for m in own],
-                "days_since_data": _days(today, _local_day(enrolment.last_data_at)),
-                "last_data": _local_day(enrolment.last_data_at),
+                "days_since_data": _days(today, _local_day(last_data.get(enrolment.organisation_id))),
+                "last_data": _local_day(last_data.get(enrolment.organisation_id)),
                 "last_pdsa": _local_day(enrolment.last_pdsa_at),
                 "last_meeting": enrolment.last_meeting,
                 "last_coaching": enrolment.last_coaching,

@@ -62,6 +62,8 @@ def demo_accounts() -> list[tuple[str, str]]:
     accounts += [
         ("sponsor1@demo.example", f"executive sponsor, {ORGANISATIONS[0][0]}"),
         ("member1@demo.example", f"team member, {ORGANISATIONS[0][0]}"),
+        ("partner1@demo.example", f"lived-experience partner, {ORGANISATIONS[0][0]}"),
+        ("expert1@demo.example", "equality expert, organisations 1-3 (MFA)"),
     ]
     return accounts
 
@@ -119,12 +121,19 @@ def seed() -> dict:
         Membership.objects.get_or_create(organisation=organisations[0], user=sponsor, role=Role.SPONSOR)
         member = _user("member1@demo.example", "Morgan", "Lee")
         Membership.objects.get_or_create(organisation=organisations[0], user=member, role=Role.MEMBER)
+        partner = _user("partner1@demo.example", "Ama", "Boateng")
+        Membership.objects.get_or_create(organisation=organisations[0], user=partner, role=Role.LIVED_EXPERIENCE)
+        expert = _user("expert1@demo.example", "Femi", "Oladipo", mfa=True)
+        ProgrammeRole.objects.get_or_create(collaborative=collaborative, user=expert, role=Role.EXPERT)
+        for organisation in organisations[:3]:
+            Assignment.objects.get_or_create(organisation=organisation, user=expert, role=Role.EXPERT)
         seed_programme(collaborative, organisations, leads, national, coaches)
         qi_demo.seed(collaborative, organisations)
         measures_demo.seed_definitions(collaborative, organisations)
         pdsa_demo.seed(collaborative, organisations)
         measures_demo.seed(organisations)
         demo_reminders.seed(collaborative, organisations, leads, national, coaches)
+        _demo_since_last_visit(organisations, leads, coaches[0])
     return {"collaborative": collaborative, "organisations": organisations}
 
 
@@ -209,6 +218,34 @@ def _demo_phase_history(organisation, phases, index, national, coach) -> None:
             )
 
 
+MEETING_NOTES = [
+    "Reviewed this fortnight's data and the PDSA cycles under way.",
+    "The lived-experience partners fed back on the new letter: plainer words, and a phone number on the first line.",
+    "Data champion showed the breakdown by ethnicity: the gap for the focus group is narrowing on first contact.",
+    "Short meeting: two cycles reviewed, one ready for Study; agreed who collects the tally sheets.",
+    "Went through the coach's comments on the driver diagram and added a secondary driver on trust.",
+    "Planned the next ramp with the community partner; agreed to test at the Saturday drop-in.",
+]
+COACHING_NOTES = [
+    (
+        "Went through the run chart together and planned the next PDSA cycle.",
+        "Lead to share the driver diagram with the lived-experience group.",
+    ),
+    (
+        "Looked at why the first test's take-up was low; the team had not asked the focus group first.",
+        "Hold a conversation with two community groups before the next cycle.",
+    ),
+    (
+        "Talked through the gap measure: the reference group is small, so the chart needs a few more months.",
+        "Data champion to add the quarterly experience survey by ethnicity.",
+    ),
+    (
+        "Reviewed the phase gate checklist; the measurement strategy still lacks a balancing measure.",
+        "Add a balancing measure before the gate review.",
+    ),
+]
+
+
 def _demo_meetings(organisation, lead, index, today, started) -> None:
     # Eastmoor (index 2) has not met for six weeks: the board flags it.
     last = today - timedelta(days=42 if index == 2 else 4 + index)
@@ -222,7 +259,7 @@ def _demo_meetings(organisation, lead, index, today, started) -> None:
             date=day,
             created_by=lead,
             attendees="Project lead\nData champion\nLived-experience partner\nService manager",
-            notes="Reviewed this fortnight's data and the PDSA cycles under way.",
+            notes=MEETING_NOTES[(n + index) % len(MEETING_NOTES)],
         )
         if n % 2 == 0:
             MeetingAction.objects.create(
@@ -237,16 +274,17 @@ def _demo_meetings(organisation, lead, index, today, started) -> None:
 
 def _demo_coaching(organisation, coach, today, started) -> None:
     for months_ago in (4, 3, 2, 1):
-        day = today - timedelta(days=30 * months_ago + 3)
+        day = today - timedelta(days=30 * months_ago + 3 + organisation.pk % 9)
         if day < started:
             continue
+        notes, actions = COACHING_NOTES[(months_ago + organisation.pk) % len(COACHING_NOTES)]
         CoachingSession.objects.create(
             organisation=organisation,
             date=day,
             coach=coach,
-            attendees="Project lead, data champion",
-            notes="Went through the run chart together and planned the next PDSA cycle.",
-            agreed_actions="Lead to share the driver diagram with the lived-experience group.",
+            attendees="Project lead, data champion" + (", lived-experience partner" if months_ago % 2 else ""),
+            notes=notes,
+            agreed_actions=actions,
         )
 
 
@@ -261,3 +299,41 @@ def _demo_invoices(enrolment, index, today) -> None:
         if not (index == 3 and invoice.year == 2):
             invoice.paid_on = invoice.issued_on + timedelta(days=21)
         invoice.save()
+
+
+def _demo_since_last_visit(organisations, leads, coach) -> None:
+    """coach1 last opened the portfolio six days ago; since then figures came in and the Northshire lead
+    asked the coach a question, so "since you last looked" has something to show. Once only."""
+    from django.db.models import Max
+
+    from measures.models import DataPoint
+    from qi_projects.pdsa import feedback
+    from qi_projects.pdsa.models import Comment, PdsaCycle
+
+    from .models import PortfolioVisit
+
+    now = timezone.now()
+    visited = now - timedelta(days=6)
+    for organisation in organisations[:3]:
+        _, created = PortfolioVisit.objects.get_or_create(
+            user=coach, organisation=organisation, defaults={"visited_at": visited, "baseline": visited}
+        )
+        if not created:
+            return
+    for organisation in (organisations[0], organisations[2]):  # Riverside's data has stopped
+        latest = DataPoint.objects.filter(organisation=organisation).aggregate(m=Max("period_start"))["m"]
+        DataPoint.objects.filter(organisation=organisation, period_start=latest).update(
+            updated_at=now - timedelta(days=2)
+        )
+    cycle = PdsaCycle.objects.filter(organisation=organisations[0]).exclude(status="completed").first()
+    if cycle is not None:
+        # Asked three days ago: in-app for the coach, older than the reminder tick's catch-up (no email now).
+        comment = Comment.objects.create(
+            organisation=organisations[0],
+            author=leads[0],
+            body=f"@{coach.email} the evening clinic ramp stalled when two staff left: should we pause it or "
+            "test it with the crisis team instead?",
+            cycle=cycle,
+            created_at=now - timedelta(days=3),
+        )
+        feedback.notify(comment)

@@ -68,7 +68,10 @@ def seed(collaborative, organisations, leads, national, coaches) -> None:
     _invitations(collaborative, organisations[0], leads[0], national, today)
     _invoice_due_soon(organisations[5], today)
     # The demo's figures were all typed in "now": date them back, so that a digest's "this week" is this week's.
-    DataPoint.objects.filter(organisation__in=organisations).update(updated_at=_at(today - timedelta(days=40), 12))
+    # (measures/demo.py dates its own figures to when each period's data came in: those stay as they are.)
+    DataPoint.objects.filter(organisation__in=organisations, updated_at__gt=timezone.now() - timedelta(hours=1)).update(
+        updated_at=_at(today - timedelta(days=40), 12)
+    )
 
 
 def _weekly_measure(organisation, today) -> None:

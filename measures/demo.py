@@ -22,6 +22,13 @@ START = date(2024, 1, 1)
 IMPROVES = {0, 2, 3}  # organisation indexes whose changes worked
 NARROWS = {0}  # ... and whose focus group caught up with the reference group
 OTHER_GROUPS = {"ethnicity": ["H", "J"], "imd_quintile": ["3"]}
+STOPPED = {1: 3}  # organisation index -> months ago its data stopped coming (the coach's flag)
+CONCERN = {2}  # organisations whose first outcome measure's latest point is a special-cause concern
+# Plausible sizes: each measure's denominator relative to the default (60 a month for everyone),
+# and for rates the level per its `rate_per` (detentions per 100,000 adults a quarter, restraint
+# per 1,000 occupied bed days, referrals per 100,000 residents).
+SIZES = {"EIP2W": 0.08, "ETHREC": 10.0, "LISTEN": 0.3, "RECOV": 0.8, "MHADET": 7.0, "RESTR": 0.1, "REFRATE": 7.0}
+RATE_LEVELS = {"MHADET": 10, "RESTR": 30, "REFRATE": 150}
 
 
 # --- Measure definitions: the programme's library and each organisation's measurement strategy ---
@@ -198,13 +205,25 @@ def seed_definitions(collaborative, organisations) -> None:
 def seed(organisations) -> None:
     today = timezone.localdate()
     for index, organisation in enumerate(organisations):
-        measures = list(Measure.objects.filter(organisation=organisation))
+        measures = list(Measure.objects.filter(organisation=organisation).order_by("code"))
         if not measures or DataPoint.objects.filter(organisation=organisation).exists():
             continue
+        concern = next((m for m in measures if m.kind == "outcome"), None) if index in CONCERN else None
         points = []
         for measure in measures:
-            points += _measure_points(index, organisation, measure, today)
+            points += _measure_points(index, organisation, measure, today, concern=measure == concern)
+        _entered(points, today)
         DataPoint.objects.bulk_create(points, batch_size=2000)
+
+
+def _entered(points, today) -> None:
+    """Each figure entered when its period's data came in: 6 to 13 days after the period ended, as
+    teams do, the latest month's a day or two ago at most (so "days since data" reads true)."""
+    newest = timezone.now() - timedelta(hours=20)
+    for point in points:
+        end = P.step(point.measure.frequency, point.period_start) - timedelta(days=1)
+        lag = 6 + (point.period_start.toordinal() + point.organisation_id) % 8
+        point.updated_at = min(_at(end + timedelta(days=lag), 10), newest)
 
 
 def _focus(measure) -> str | None:
@@ -215,10 +234,11 @@ def _focus(measure) -> str | None:
     return None
 
 
-def _measure_points(index, organisation, measure, today) -> list[DataPoint]:
+def _measure_points(index, organisation, measure, today, concern=False) -> list[DataPoint]:
     rng = random.Random(f"{organisation.slug}-{measure.code}")
     first = P.current_start(measure.frequency, START)
-    last = P.step(measure.frequency, P.current_start(measure.frequency, today), -1)
+    stopped = today - timedelta(days=30 * STOPPED.get(index, 0))
+    last = P.step(measure.frequency, P.current_start(measure.frequency, stopped), -1)
     axis = P.series(measure.frequency, first, last)
     change_at = int(len(axis) * 0.55)
     if index == 2 and len(axis) >= 20:  # one organisation recalculated its limits at the change
@@ -248,6 +268,8 @@ def _measure_points(index, organisation, measure, today) -> list[DataPoint]:
                 factor_now = factor + (1.0 - factor) * min(1.0, (i - change_at + 1) / 8) * 0.8
             else:
                 factor_now = factor
+            if concern and i == len(axis) - 1 and stratum == "all":
+                lift = -0.6 * better  # the latest month went sharply the wrong way
             points.append(_point(rng, organisation, measure, period, stratum, factor_now, size, lift))
     return points
 
@@ -255,6 +277,7 @@ def _measure_points(index, organisation, measure, today) -> list[DataPoint]:
 def _point(rng, organisation, measure, period, stratum, factor, size, lift) -> DataPoint:
     base = DataPoint(organisation=organisation, measure=measure, period_start=period, stratum=stratum, source="demo")
     scale = {"weekly": 0.25, "monthly": 1.0, "quarterly": 3.0}[measure.frequency]
+    size *= SIZES.get(measure.code, 1.0)
     if measure.value_type == "proportion":
         p = min(0.97, max(0.03, 0.45 * factor * (1 + lift)))
         n = max(6, int(rng.gauss(60 * size * scale, 6 * size)))
@@ -263,7 +286,7 @@ def _point(rng, organisation, measure, period, stratum, factor, size, lift) -> D
     elif measure.value_type == "rate":
         per = measure.rate_per or 100_000
         population = int(9_000 * size)
-        rate = 150 * factor * (1 + lift) * scale / per
+        rate = RATE_LEVELS.get(measure.code, 150) * factor * (1 + lift) * scale / per
         base.denominator = population
         base.numerator = max(0, round(rng.gauss(rate * population, (rate * population) ** 0.5)))
     elif measure.value_is_count:  # people or events: whole numbers, fewer in each group than in everyone

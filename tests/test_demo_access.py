@@ -39,7 +39,7 @@ def test_seed_demo_is_idempotent(demo_data):
         before = Membership.objects.count()
         demo.seed()
         assert Membership.objects.count() == before
-    assert get_user_model().objects.filter(email__endswith="@demo.example").count() == 12
+    assert get_user_model().objects.filter(email__endswith="@demo.example").count() == 14
 
 
 def test_lead1_gets_404_for_every_page_of_other_organisations(client, demo_data):

@@ -2,6 +2,7 @@ import functools
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -49,3 +50,19 @@ def spc_icons(result, label: str = ""):
         prefix + result.assurance_text,
     )
     return mark_safe(html)  # noqa: S308 - rendered by Django's escaping template from the fixed icon set
+
+
+@register.simple_tag
+def icon_cells(cells):
+    """A board grid row's cells, one per library measure: its icons, "no data" or "not used".
+
+    Rendered here rather than in the template: a hundred organisations by the library is a
+    thousand cells, and the template loop alone would take most of the page's budget."""
+    parts = []
+    for kind, library_measure, result in cells:
+        if kind == "chart":
+            parts.append(format_html("<td>{}</td>", spc_icons(result, library_measure.code)))
+        else:
+            words = "no data" if kind == "no_data" else "not used"
+            parts.append(format_html('<td><span class="app-no-data">{}</span></td>', words))
+    return mark_safe("".join(parts))  # noqa: S308 - each part built by format_html

@@ -24,9 +24,9 @@ def seed(collaborative, organisations) -> None:
         a.organisation_id: a.user
         for a in Assignment.objects.filter(organisation__in=organisations, role=Role.COACH).select_related("user")
     }
-    for organisation in organisations:
+    for index, organisation in enumerate(organisations):
         membership = Membership.objects.filter(organisation=organisation, role=Role.LEAD).select_related("user").first()
-        seed_pdsa(organisation, membership.user if membership else None, coaches.get(organisation.pk), today)
+        seed_pdsa(organisation, membership.user if membership else None, coaches.get(organisation.pk), today, index)
 
 
 # --- Testing and scaling up: change ideas through their lifecycle, PDSA ramps, coach comments ----
@@ -68,6 +68,22 @@ OUTCOMES = {
         "Stop this change; put the effort into the peer support route.",
     ),
 }
+# Each organisation's own history (by its place in the demo): longer or shorter ramps, work that
+# stopped, a cycle left in Study long past its planned end. Every lifecycle stage stays present.
+VARIANTS = {
+    # Northshire: a long, busy history; its testing ramps ran to five and six cycles.
+    0: {
+        "ramps": {3: ["adapt", "adapt", "adapt", "adapt", "doing"], 5: ["adapt", "adapt", "adapt", "adapt", "studying"]}
+    },
+    # Riverside: a cycle ("Text reminders") has sat in Study five weeks past its planned end.
+    1: {"ramps": {0: ["adapt", "adopt"], 2: ["adopt", "adopt"]}, "stuck": 5, "stuck_in": "studying"},
+    # Eastmoor: short ramps, and nothing logged or moved on for six weeks.
+    2: {"ramps": {0: ["adapt", "adopt"], 1: ["adopt", "adopt"], 3: ["adapt", "doing"]}, "quiet_days": 42},
+    # Westbrook: just started testing; a cycle left in Do.
+    3: {"ramps": {1: ["adopt", "adopt"], 2: ["adopt", "adopt"]}, "stuck": 6},
+}
+STUCK_OBJECTIVE = "Text reminders the day before a first appointment"
+
 COACH_COMMENTS = [
     "Good that the prediction was written down first. What did the lived-experience partners make of the take-up?",
     "Can you break the results down for the focus group? The overall figure may hide the gap.",
@@ -85,7 +101,7 @@ def _ramp_measures(project, idea) -> list:
     return chosen
 
 
-def seed_pdsa(organisation, lead, coach, today: date) -> None:
+def seed_pdsa(organisation, lead, coach, today: date, index: int = 0) -> None:
     """Change ideas at every lifecycle stage, each tested in a ramp of 2 to 6 cycles, with coach comments."""
     from collaborative.models import Phase
     from qi_projects.models import ChangeTheoryElement
@@ -104,12 +120,15 @@ def seed_pdsa(organisation, lead, coach, today: date) -> None:
             organisation=organisation, diagram__project=project, kind=Kind.CHANGE_IDEA, removed_at=None
         ).order_by("pk")
     )
+    variant = VARIANTS.get(index, {})
     start = testing.actual_start + timedelta(days=14)
-    last_day = today - timedelta(days=5)
+    last_day = today - timedelta(days=variant.get("quiet_days", 5))
     window = max((last_day - start).days, 60)
     through = PdsaCycle.measures.through
-    links, comment_rows = [], []
+    links, comment_rows, made = [], [], []
+    placed = {"stuck": not variant.get("stuck"), "quiet": "quiet_days" in variant}
     for index, (idea, (stage, decisions)) in enumerate(zip(ideas, RAMPS, strict=False)):
+        decisions = variant.get("ramps", {}).get(index, decisions)
         if not decisions:
             continue
         step = window // (len(decisions) + 1)
@@ -159,7 +178,9 @@ def seed_pdsa(organisation, lead, coach, today: date) -> None:
                         cycle.status = PdsaCycle.Status.COMPLETED
                         cycle.decision, cycle.next_step = decision, next_step
                         cycle.completed_at = _at(cycle.actual_end + timedelta(days=3))
+            _place_open(cycle, decision, today, variant, placed)
             cycle.save()
+            made.append(cycle)
             links += [through(pdsacycle_id=cycle.pk, measure_id=m.pk) for m in measures]
             cycles.append(cycle)
             previous = cycle if decision == "adapt" or decision == "adopt" else None
@@ -186,6 +207,7 @@ def seed_pdsa(organisation, lead, coach, today: date) -> None:
             )
         )
     PdsaCycle.measures.through.objects.bulk_create(links)
+    _last_touched(made, PdsaCycle)
     comments = Comment.objects.bulk_create(comment_rows)
     for comment in comments:
         feedback.notify(comment)
@@ -194,6 +216,42 @@ def seed_pdsa(organisation, lead, coach, today: date) -> None:
     Notification.objects.filter(organisation=organisation).exclude(
         about_type__model="comment", about_id__in=[c.pk for c in newest]
     ).update(read_at=_at(today - timedelta(days=1)))
+
+
+def _place_open(cycle, decision: str, today: date, variant: dict, placed: dict) -> None:
+    """An open cycle runs now, unless the organisation went quiet (left where it was) or this is the one
+    left stuck in its stage."""
+    if decision not in ("studying", "doing") or cycle.status == "planned" or placed["quiet"]:
+        return
+    if not placed["stuck"] and variant.get("stuck_in", decision) == decision:
+        placed["stuck"] = True
+        _stuck(cycle, today, variant["stuck"])
+        return
+    started = today - timedelta(days=10 if decision == "doing" else 30)
+    cycle.planned_start = cycle.actual_start = started
+    cycle.planned_end = today + timedelta(days=11) if decision == "doing" else today - timedelta(days=9)
+    if cycle.actual_end:
+        cycle.actual_end = cycle.planned_end
+    cycle.created_at = _at(started - timedelta(days=3))
+
+
+def _stuck(cycle, today: date, weeks: int) -> None:
+    """Leave an open cycle in its stage `weeks` weeks (and a few days) past its planned end."""
+    cycle.objective = STUCK_OBJECTIVE
+    cycle.planned_end = today - timedelta(days=7 * weeks + 2)
+    cycle.planned_start = cycle.actual_start = cycle.planned_end - timedelta(days=21)
+    cycle.created_at = _at(cycle.planned_start - timedelta(days=3))
+    if cycle.actual_end:
+        cycle.actual_end = cycle.planned_end
+
+
+def _last_touched(cycles, PdsaCycle) -> None:
+    """Saving stamps `updated_at` with today: put back the day each cycle last moved on, as if logged live."""
+    for cycle in cycles:
+        moments = [cycle.created_at, cycle.completed_at]
+        moments += [_at(d, 17) for d in (cycle.actual_start, cycle.actual_end) if d]
+        cycle.updated_at = max(m for m in moments if m is not None)
+    PdsaCycle.objects.bulk_update(cycles, ["updated_at"])
 
 
 def _demo_moves(organisation, idea, stage, cycles, lead, ChangeIdeaMove) -> None:
