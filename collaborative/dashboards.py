@@ -106,6 +106,9 @@ def workspace(user, organisation, today=None) -> dict:
     pdsa = pdsa_activity(project)
     ideas = _idea_stages(project)
     tiles = [measure_tile(m, charts.get(m.pk)) for m in measures]
+    statuses = data_status(organisation, measures, today, charts)
+    for tile in tiles:
+        tile["status"] = statuses.get(tile["measure"].pk, [])
     ends = [t["period"] for t in tiles if t["period"]]
     return {
         "organisation": organisation,
@@ -119,7 +122,6 @@ def workspace(user, organisation, today=None) -> dict:
         "waiting": waiting_cycles(organisation, today),
         "tiles": tiles,
         "data_runs_to": max(ends) if ends else None,
-        "data_status": data_status(organisation, measures, today),
         "gaps": gap_headlines(project, measures, versions) if project else [],
         "pdsa": pdsa,
         "ideas": [(label, ideas.get(value, 0)) for value, label in Stage.choices],
@@ -144,12 +146,39 @@ def _scalar_count(queryset):
     return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
-def data_status(organisation, measures, today) -> dict | None:
-    """Hook for the reminders work: measure id -> the status of its last periods (submitted, due, late, missing).
+STATUS_TAGS = {"submitted": "green", "due": "grey", "late": "orange", "missing": "red"}
 
-    None until deadlines exist; the dashboard shows the tiles' statuses when this returns them.
+
+def data_status(organisation, measures, today, charts=None) -> dict[int, list[dict]]:
+    """measure id -> where its last three ended periods stand (submitted, due, late, missing), oldest first.
+
+    Read from the whole-population series already charted (`charts`, measure id -> ChartResult), so the only
+    query is the collaborative's data rule.
     """
-    return None
+    from datetime import time
+
+    from measures import deadlines
+    from measures import reminders as data_reminders
+    from organisations.clock import london
+
+    if not measures:
+        return {}
+    charts = charts if charts is not None else series.cached_charts(measures)
+    rule = data_reminders.rule_for(organisation)
+    now = timezone.now() if today == timezone.localdate() else london(today, time(12))
+    statuses = {}
+    for measure in measures:
+        result = charts.get(measure.pk)
+        submitted = (
+            {d for d, v in zip(result.series.periods, result.series.figures, strict=True) if v is not None}
+            if result
+            else set()
+        )
+        statuses[measure.pk] = [
+            {"label": label, "status": status, "text": deadlines.STATUS_LABELS[status], "tag": STATUS_TAGS[status]}
+            for _, label, status, _ in deadlines.recent(measure.frequency, submitted=submitted, now=now, rule=rule)
+        ]
+    return statuses
 
 
 def workspace_phase(organisation, today) -> dict | None:

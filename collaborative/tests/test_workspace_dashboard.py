@@ -105,5 +105,20 @@ def test_measure_tiles_carry_a_sparkline_icons_and_the_latest_value_in_words(cli
     assert "latest difference 3.3 percentage points" in page  # 22/60 against 20/60
 
 
-def test_the_data_status_hook_is_empty_until_deadlines_exist(cast):
-    assert dashboards.data_status(cast.org_a, [], timezone.localdate()) is None
+def test_each_tile_says_where_its_last_periods_stand(client, cast, login):
+    _seed(cast, 1)  # January to December 2025
+    with scopes_disabled():
+        DataPoint.objects.filter(period_start__in=[date(2025, 10, 1), date(2025, 12, 1)], stratum="all").delete()
+        measure = cast.org_a.measures.get()
+        statuses = dashboards.data_status(cast.org_a, [measure], date(2026, 1, 20))[measure.pk]
+        earlier = dashboards.data_status(cast.org_a, [measure], date(2026, 1, 10))[measure.pk]
+    # October is past its deadline (15 November) by more than 28 days, December's was 15 January.
+    assert [(s["label"], s["status"]) for s in statuses] == [
+        ("Oct 2025", "missing"),
+        ("Nov 2025", "submitted"),
+        ("Dec 2025", "late"),
+    ]
+    assert earlier[-1]["status"] == "due"
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert "Data for the last periods:" in page and "nhsuk-tag--red" in page  # today, every recent one is missing
