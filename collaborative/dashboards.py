@@ -23,7 +23,7 @@ from qi_projects.models import ChangeTheory, FocusPopulation, ImprovementProject
 from qi_projects.pdsa import progress
 from qi_projects.pdsa.models import PdsaCycle
 
-from . import phases
+from . import phases, tiles
 from .models import Enrolment, Phase, PhaseEvent, TeamMeeting
 
 NO_MEETING_DAYS = 21
@@ -105,11 +105,12 @@ def workspace(user, organisation, today=None) -> dict:
     charts = series.cached_charts(measures, versions=versions)
     pdsa = pdsa_activity(project)
     ideas = _idea_stages(project)
-    tiles = [measure_tile(m, charts.get(m.pk)) for m in measures]
-    statuses = data_status(organisation, measures, today, charts)
-    for tile in tiles:
-        tile["status"] = statuses.get(tile["measure"].pk, [])
-    ends = [t["period"] for t in tiles if t["period"]]
+    phase = workspace_phase(organisation, today)
+    rule = _data_rule(organisation, phase)
+    measures_tile = tiles.cached(
+        tiles.key("workspace-measures", organisation.pk, today, tiles.measure_versions(measures, versions), rule),
+        lambda: _measures_tile(organisation, measures, charts, today, rule),
+    )
     return {
         "organisation": organisation,
         "today": today,
@@ -118,10 +119,10 @@ def workspace(user, organisation, today=None) -> dict:
         "may_manage_tokens": access.can(user, "manage_tokens", organisation),
         "can_log": access.can(user, "log_work", organisation),
         "project": project,
-        "phase": workspace_phase(organisation, today),
+        "phase": phase,
         "waiting": waiting_cycles(organisation, today),
-        "tiles": tiles,
-        "data_runs_to": max(ends) if ends else None,
+        "tiles_html": measures_tile["html"],
+        "data_runs_to": measures_tile["data_runs_to"],
         "gaps": gap_headlines(project, measures, versions) if project else [],
         "pdsa": pdsa,
         "ideas": [(label, ideas.get(value, 0)) for value, label in Stage.choices],
@@ -141,6 +142,31 @@ def workspace(user, organisation, today=None) -> dict:
     }
 
 
+def _data_rule(organisation, phase):
+    """The collaborative's data submission rule, from the enrolment the phases were read with (no query then)."""
+    from measures import reminders as data_reminders
+
+    current = (phase or {}).get("current") or next(iter((phase or {}).get("phases") or []), None)
+    if current is not None:
+        return data_reminders.rule_of(current.enrolment.collaborative)
+    return data_reminders.rule_for(organisation)
+
+
+def _measures_tile(organisation, measures, charts, today, rule) -> dict:
+    """The small multiples with their data status, rendered: what `tiles.cached` keeps per data version."""
+    tile_list = [measure_tile(m, charts.get(m.pk)) for m in measures]
+    statuses = data_status(organisation, measures, today, charts, rule=rule)
+    for tile in tile_list:
+        tile["status"] = statuses.get(tile["measure"].pk, [])
+    ends = [t["period"] for t in tile_list if t["period"]]
+    html = (
+        tiles.render("collaborative/_measure_tiles.html", {"organisation": organisation, "tiles": tile_list})
+        if tile_list
+        else ""
+    )
+    return {"html": html, "data_runs_to": max(ends) if ends else None}
+
+
 def _scalar_count(queryset):
     """COUNT(*) of `queryset` as a subquery for an annotation."""
     return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
@@ -149,7 +175,7 @@ def _scalar_count(queryset):
 STATUS_TAGS = {"submitted": "green", "due": "grey", "late": "orange", "missing": "red"}
 
 
-def data_status(organisation, measures, today, charts=None) -> dict[int, list[dict]]:
+def data_status(organisation, measures, today, charts=None, rule=None) -> dict[int, list[dict]]:
     """measure id -> where its last three ended periods stand (submitted, due, late, missing), oldest first.
 
     Read from the whole-population series already charted (`charts`, measure id -> ChartResult), so the only
@@ -164,7 +190,7 @@ def data_status(organisation, measures, today, charts=None) -> dict[int, list[di
     if not measures:
         return {}
     charts = charts if charts is not None else series.cached_charts(measures)
-    rule = data_reminders.rule_for(organisation)
+    rule = rule or data_reminders.rule_for(organisation)
     now = timezone.now() if today == timezone.localdate() else london(today, time(12))
     statuses = {}
     for measure in measures:
@@ -183,7 +209,11 @@ def data_status(organisation, measures, today, charts=None) -> dict[int, list[di
 
 def workspace_phase(organisation, today) -> dict | None:
     """The current phase, how far through it the organisation is, and the current gate's items."""
-    phase_list = list(Phase.objects.filter(organisation=organisation, enrolment__active=True).order_by("number"))
+    phase_list = list(
+        Phase.objects.filter(organisation=organisation, enrolment__active=True)
+        .select_related("enrolment__collaborative")
+        .order_by("number")
+    )
     current = next((p for p in phase_list if p.is_current), None)
     if current is None:
         finished = bool(phase_list) and all(p.actual_end for p in phase_list)

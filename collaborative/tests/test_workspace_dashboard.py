@@ -122,3 +122,24 @@ def test_each_tile_says_where_its_last_periods_stand(client, cast, login):
     login(client, cast.lead)
     page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
     assert "Data for the last periods:" in page and "nhsuk-tag--red" in page  # today, every recent one is missing
+
+
+def test_the_measures_tile_is_kept_until_a_new_data_point_changes_it(client, cast, login, monkeypatch):
+    _in_phase_two(cast)
+    _seed(cast, 1)
+    built = []
+    real = dashboards._measures_tile
+    monkeypatch.setattr(dashboards, "_measures_tile", lambda *a, **k: built.append(1) or real(*a, **k))
+    login(client, cast.lead)
+    url = reverse("collaborative:workspace", kwargs={"org": "alpha"})
+    assert "Latest 70% (December 2025)" in client.get(url).content.decode()
+    assert "Latest 70% (December 2025)" in client.get(url).content.decode()
+    assert len(built) == 1  # the second view read the whole tile from the shared cache
+    with scopes_disabled():
+        measure = cast.org_a.measures.get()
+        DataPoint.objects.create(
+            organisation=cast.org_a, measure=measure, period_start=date(2026, 1, 1), numerator=15, denominator=60
+        )
+    page = client.get(url).content.decode()
+    assert len(built) == 2 and "Latest 25% (January 2026)" in page
+    assert "Data runs to January 2026" in page
