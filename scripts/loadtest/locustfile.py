@@ -15,18 +15,15 @@ SECURE_PROXY_SSL_HEADER) and a client address of its own per user in
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
 import os
 import re
-import struct
 import time
 
 import gevent
 from gevent.lock import Semaphore
 from locust import FastHttpUser, between, events, task
+from totp import totp  # beside this file (locust puts its folder on the path)
 
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "amhe-bench-2026")
 TOTP_SECRET = os.environ.get("LOADTEST_TOTP_SECRET", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
@@ -39,14 +36,6 @@ _counter = itertools.count(1)
 _sessions: dict[str, list] = {}
 _locks: dict[str, Semaphore] = {}
 _signed_in = {"n": 0, "failed": 0, "started": None, "login_times": []}
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    """RFC 6238: six digits, 30-second steps, HMAC-SHA1 (what allauth's authenticator expects)."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    digest = hmac.new(key, struct.pack(">Q", int((at or time.time()) // 30)), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
 class Person(FastHttpUser):
