@@ -7,7 +7,7 @@ PYTHON_CANDIDATES := python3.13 python3.12 python3 python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench assets migrate demo lint clean
+.PHONY: run test bench loadtest assets migrate demo lint clean
 
 run: $(VENV)/.installed static/vendor/.built
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
@@ -27,6 +27,14 @@ bench: $(VENV)/.installed
 	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py seed_bench --orgs 100 --months 36 --seed 1
 	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py bench
+
+# The bench data under load: gunicorn with the production settings, locust headless (README, "Load test").
+# LOADTEST_USERS (150) and LOADTEST_TIME (60 s) may be overridden.
+loadtest: $(VENV)/.installed static/vendor/.built
+	@psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres amhe_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) TESTING=1 $(PY) manage.py seed_bench --orgs 100 --months 36 --seed 1
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) PY=$(PY) bash scripts/loadtest/run.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

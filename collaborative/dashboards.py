@@ -25,7 +25,7 @@ from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulatio
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import flags, phases, registry, signals
+from . import flags, phases, registry, signals, tiles
 from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
 NO_MEETING_DAYS = flags.NO_MEETING_DAYS
@@ -108,8 +108,12 @@ def workspace(user, organisation, today=None) -> dict:
     charts = series.cached_charts(measures, versions=versions)
     pdsa = pdsa_activity(project)
     ideas = _idea_stages(project)
-    tiles = [measure_tile(m, charts.get(m.pk)) for m in measures]
-    ends = [t["period"] for t in tiles if t["period"]]
+    phase = workspace_phase(organisation, today)
+    rule = _data_rule(organisation, phase)
+    measures_tile = tiles.cached(
+        tiles.key("workspace-measures", organisation.pk, today, tiles.measure_versions(measures, versions), rule),
+        lambda: _measures_tile(organisation, measures, charts, today, rule),
+    )
     return {
         "organisation": organisation,
         "today": today,
@@ -119,11 +123,10 @@ def workspace(user, organisation, today=None) -> dict:
         "may_manage_tokens": access.can(user, "manage_tokens", organisation),
         "can_log": access.can(user, "log_work", organisation),
         "project": project,
-        "phase": workspace_phase(organisation, today),
+        "phase": phase,
         "waiting": waiting_cycles(organisation, today),
-        "tiles": tiles,
-        "data_runs_to": max(ends) if ends else None,
-        "data_status": data_status(organisation, measures, today),
+        "tiles_html": measures_tile["html"],
+        "data_runs_to": measures_tile["data_runs_to"],
         "gaps": gap_headlines(project, measures, versions) if project else [],
         "pdsa": pdsa,
         "ideas": [(label, ideas.get(value, 0)) for value, label in Stage.choices],
@@ -143,22 +146,78 @@ def workspace(user, organisation, today=None) -> dict:
     }
 
 
+def _data_rule(organisation, phase):
+    """The collaborative's data submission rule, from the enrolment the phases were read with (no query then)."""
+    from measures import reminders as data_reminders
+
+    current = (phase or {}).get("current") or next(iter((phase or {}).get("phases") or []), None)
+    if current is not None:
+        return data_reminders.rule_of(current.enrolment.collaborative)
+    return data_reminders.rule_for(organisation)
+
+
+def _measures_tile(organisation, measures, charts, today, rule) -> dict:
+    """The small multiples with their data status, rendered: what `tiles.cached` keeps per data version."""
+    tile_list = [measure_tile(m, charts.get(m.pk)) for m in measures]
+    statuses = data_status(organisation, measures, today, charts, rule=rule)
+    for tile in tile_list:
+        tile["status"] = statuses.get(tile["measure"].pk, [])
+    ends = [t["period"] for t in tile_list if t["period"]]
+    html = (
+        tiles.render("collaborative/_measure_tiles.html", {"organisation": organisation, "tiles": tile_list})
+        if tile_list
+        else ""
+    )
+    return {"html": html, "data_runs_to": max(ends) if ends else None}
+
+
 def _scalar_count(queryset):
     """COUNT(*) of `queryset` as a subquery for an annotation."""
     return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
-def data_status(organisation, measures, today) -> dict | None:
-    """Hook for the reminders work: measure id -> the status of its last periods (submitted, due, late, missing).
+STATUS_TAGS = {"submitted": "green", "due": "grey", "late": "orange", "missing": "red"}
 
-    None until deadlines exist; the dashboard shows the tiles' statuses when this returns them.
+
+def data_status(organisation, measures, today, charts=None, rule=None) -> dict[int, list[dict]]:
+    """measure id -> where its last three ended periods stand (submitted, due, late, missing), oldest first.
+
+    Read from the whole-population series already charted (`charts`, measure id -> ChartResult), so the only
+    query is the collaborative's data rule.
     """
-    return None
+    from datetime import time
+
+    from measures import deadlines
+    from measures import reminders as data_reminders
+    from organisations.clock import london
+
+    if not measures:
+        return {}
+    charts = charts if charts is not None else series.cached_charts(measures)
+    rule = rule or data_reminders.rule_for(organisation)
+    now = timezone.now() if today == timezone.localdate() else london(today, time(12))
+    statuses = {}
+    for measure in measures:
+        result = charts.get(measure.pk)
+        submitted = (
+            {d for d, v in zip(result.series.periods, result.series.figures, strict=True) if v is not None}
+            if result
+            else set()
+        )
+        statuses[measure.pk] = [
+            {"label": label, "status": status, "text": deadlines.STATUS_LABELS[status], "tag": STATUS_TAGS[status]}
+            for _, label, status, _ in deadlines.recent(measure.frequency, submitted=submitted, now=now, rule=rule)
+        ]
+    return statuses
 
 
 def workspace_phase(organisation, today) -> dict | None:
     """The current phase, how far through it the organisation is, and the current gate's items."""
-    phase_list = list(Phase.objects.filter(organisation=organisation, enrolment__active=True).order_by("number"))
+    phase_list = list(
+        Phase.objects.filter(organisation=organisation, enrolment__active=True)
+        .select_related("enrolment__collaborative")
+        .order_by("number")
+    )
     current = next((p for p in phase_list if p.is_current), None)
     if current is None:
         finished = bool(phase_list) and all(p.actual_end for p in phase_list)

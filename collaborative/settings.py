@@ -231,7 +231,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     # Hashing dominates test time; the real hasher is exercised in production.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # PBKDF2 is still accepted: seed_bench hashes with it, so `make loadtest` (production settings) can sign in.
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -244,6 +248,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
+# How many proxies in front of the app append to X-Forwarded-For: the sign-in rate limits count the
+# address that many from the end. 0 (the default) trusts no header and counts REMOTE_ADDR; set it to
+# the number of load balancers you run behind. `make loadtest` sets 1 and gives each simulated user
+# an address of its own, as a load balancer would pass on.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -261,7 +270,7 @@ USE_TZ = True
 
 # --- Static and media files -------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"

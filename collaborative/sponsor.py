@@ -18,11 +18,11 @@ from measures import series
 from measures.models import DataPoint, Measure
 from organisations import access
 from organisations.models import Membership, Role
-from qi_projects.models import ImprovementProject, Stage
+from qi_projects.models import FocusPopulation, ImprovementProject, Stage
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import ChangeIdeaMove, PdsaCycle
 
-from . import dashboards
+from . import dashboards, tiles
 from .models import Phase, PhaseEvent, TeamAsk, add_months
 
 ASKS_SHOWN = 8  # open risks and asks on the printed page; the asks page lists them all
@@ -52,8 +52,17 @@ def sponsor_view(user, organisation, today=None) -> dict:
     charts = series.cached_charts(measures, versions=versions)
     cycles = cycle_counts(project, start, moment)
     ideas = dashboards._idea_stages(project)
-    tiles = [dashboards.measure_tile(m, charts.get(m.pk)) for m in measures if m.kind == "outcome"]
-    ends = [t["period"] for t in tiles if t["period"]]
+    outcome = [m for m in measures if m.kind == "outcome"]
+    populations = list(FocusPopulation.objects.filter(project=project).order_by("pk")) if project else []
+    measures_tile = tiles.cached(
+        tiles.key(
+            "sponsor-measures",
+            organisation.pk,
+            tiles.measure_versions(outcome, versions),
+            [(p.pk, p.name, p.groups) for p in populations],
+        ),
+        lambda: _measures_tile(organisation, project, outcome, charts, versions),
+    )
     score = (
         progress.progress(
             project, measures=measures, results=charts, cycles=cycles, ideas_by_stage=ideas, team_size=project.team_size
@@ -70,15 +79,25 @@ def sponsor_view(user, organisation, today=None) -> dict:
         "phase": current_phase(organisation, today),
         "progress": score,
         "score_label": scoring.SCALE.get(score["score"], "") if score else "",
-        "tiles": tiles,
-        "data_runs_to": max(ends) if ends else None,
-        "gaps": gap_table(project, [t["measure"] for t in tiles], versions),
+        "measures_html": measures_tile["html"],
+        "data_runs_to": measures_tile["data_runs_to"],
         "asks": asks,
         "ask_groups": [("Asks of you", asks["asks"]), ("Risks", asks["risks"])],
         "changes": changes(organisation, measures, cycles, start, today),
         "may_answer": access.can(user, "answer_ask", organisation),
         "may_raise": access.can(user, "raise_ask", organisation),
         "is_sponsor": Role.SPONSOR in access.roles_in(user, organisation),
+    }
+
+
+def _measures_tile(organisation, project, outcome, charts, versions) -> dict:
+    """The outcome measures and the gap table, rendered: what `tiles.cached` keeps per data version."""
+    tile_list = [dashboards.measure_tile(m, charts.get(m.pk)) for m in outcome]
+    ends = [t["period"] for t in tile_list if t["period"]]
+    context = {"organisation": organisation, "tiles": tile_list, "gaps": gap_table(project, outcome, versions)}
+    return {
+        "html": tiles.render("collaborative/_sponsor_measures.html", context),
+        "data_runs_to": max(ends) if ends else None,
     }
 
 

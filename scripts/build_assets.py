@@ -29,6 +29,8 @@ def main() -> int:
     css = (nhsuk / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
     css = re.sub(r"@font-face\{[^}]*\}", "", css)
     css = css.replace("url(/assets/", "url(assets/")
+    # Its source map is not shipped: a reference to it fails collectstatic's manifest storage (production).
+    css = re.sub(r"/\*# sourceMappingURL=[^*]*\*/\s*$", "", css)
     (VENDOR / "nhsuk" / "nhsuk-frontend.min.css").write_text(css, encoding="utf-8")
     for name in ("nhsuk-frontend.min.js", "nhsuk-frontend.min.js.map"):
         if (nhsuk / name).exists():  # the stylesheet's source map is not shipped, the script's is

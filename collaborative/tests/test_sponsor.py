@@ -197,3 +197,26 @@ def test_an_empty_answer_is_refused(client, cast, login):
     assert response.status_code == 422 and response.context["form"].errors["answer"] == ["Write your answer."]
     ask.refresh_from_db()
     assert ask.answer == "" and ask.answered_at is None
+
+
+def test_the_outcome_tile_is_kept_until_a_new_data_point_changes_it(client, cast, login, monkeypatch):
+    from collaborative import sponsor
+
+    _seed(cast, 1)
+    built = []
+    real = sponsor._measures_tile
+    monkeypatch.setattr(sponsor, "_measures_tile", lambda *a, **k: built.append(1) or real(*a, **k))
+    login(client, cast.sponsor)
+    assert "Latest 70% (December 2025)" in client.get(_url("sponsor")).content.decode()
+    client.get(_url("sponsor"))
+    assert len(built) == 1
+    with scopes_disabled():
+        DataPoint.objects.create(
+            organisation=cast.org_a,
+            measure=cast.org_a.measures.get(),
+            period_start=date(2026, 1, 1),
+            numerator=15,
+            denominator=60,
+        )
+    page = client.get(_url("sponsor")).content.decode()
+    assert len(built) == 2 and "Latest 25% (January 2026)" in page and "Data runs to January 2026" in page

@@ -105,5 +105,41 @@ def test_measure_tiles_carry_a_sparkline_icons_and_the_latest_value_in_words(cli
     assert "latest difference 3.3 percentage points" in page  # 22/60 against 20/60
 
 
-def test_the_data_status_hook_is_empty_until_deadlines_exist(cast):
-    assert dashboards.data_status(cast.org_a, [], timezone.localdate()) is None
+def test_each_tile_says_where_its_last_periods_stand(client, cast, login):
+    _seed(cast, 1)  # January to December 2025
+    with scopes_disabled():
+        DataPoint.objects.filter(period_start__in=[date(2025, 10, 1), date(2025, 12, 1)], stratum="all").delete()
+        measure = cast.org_a.measures.get()
+        statuses = dashboards.data_status(cast.org_a, [measure], date(2026, 1, 20))[measure.pk]
+        earlier = dashboards.data_status(cast.org_a, [measure], date(2026, 1, 10))[measure.pk]
+    # October is past its deadline (15 November) by more than 28 days, December's was 15 January.
+    assert [(s["label"], s["status"]) for s in statuses] == [
+        ("Oct 2025", "missing"),
+        ("Nov 2025", "submitted"),
+        ("Dec 2025", "late"),
+    ]
+    assert earlier[-1]["status"] == "due"
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert "Data for the last periods:" in page and "nhsuk-tag--red" in page  # today, every recent one is missing
+
+
+def test_the_measures_tile_is_kept_until_a_new_data_point_changes_it(client, cast, login, monkeypatch):
+    _in_phase_two(cast)
+    _seed(cast, 1)
+    built = []
+    real = dashboards._measures_tile
+    monkeypatch.setattr(dashboards, "_measures_tile", lambda *a, **k: built.append(1) or real(*a, **k))
+    login(client, cast.lead)
+    url = reverse("collaborative:workspace", kwargs={"org": "alpha"})
+    assert "Latest 70% (December 2025)" in client.get(url).content.decode()
+    assert "Latest 70% (December 2025)" in client.get(url).content.decode()
+    assert len(built) == 1  # the second view read the whole tile from the shared cache
+    with scopes_disabled():
+        measure = cast.org_a.measures.get()
+        DataPoint.objects.create(
+            organisation=cast.org_a, measure=measure, period_start=date(2026, 1, 1), numerator=15, denominator=60
+        )
+    page = client.get(url).content.decode()
+    assert len(built) == 2 and "Latest 25% (January 2026)" in page
+    assert "Data runs to January 2026" in page
