@@ -90,7 +90,9 @@ def export(request):
 @access.requires("view_evaluation")
 def sustained(request):
     """Question 1: each organisation's measures and equality gaps after their first adopted change."""
-    return render(request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request)))
+    return render(
+        request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request), request.GET.get("page"))
+    )
 
 
 @reads_across_organisations("Viewed the evaluation: interventions")
