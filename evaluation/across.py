@@ -175,6 +175,7 @@ def series_table(measure, result: ChartResult, groups=None) -> list[dict]:
         shown = published(measure, s.numerators[i], s.denominators[i], s.values[i])
         row = {
             "period": P.label(measure.frequency, s.periods[i]),
+            "period_start": s.periods[i],
             "numerator": shown.numerator_text,
             "denominator": shown.denominator_text,
             "figure": shown.figure_text,
