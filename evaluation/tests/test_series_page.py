@@ -34,7 +34,7 @@ def shifted_measure(org, collaborative=None, code="EIP", **fields):
 def cells(page: str, caption: str) -> list[list[str]]:
     """The body rows of the table with this caption, each cell's text."""
     table = page.split(caption, 1)[1].split("</table>", 1)[0]
-    body = table.split("<tbody", 1)[1]
+    body = re.sub(r'<span class="nhsuk-table-responsive__heading"[^>]*>.*?</span>', "", table.split("<tbody", 1)[1])
     return [
         [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
