@@ -2,16 +2,7 @@
 
 from django import template
 
+from .. import words
+
 register = template.Library()
-
-
-@register.filter
-def in_sentence(label: str) -> str:
-    """A label as it reads inside a sentence: its first letter lower case, unless its first word is an acronym
-    or a name ("Round 5 (July 2026)" -> "round 5 (July 2026)", "PDSA cycles" stays, months and names keep
-    their capitals because only the first letter changes)."""
-    text = str(label)
-    first = text.split(" ", 1)[0]
-    if len(first) > 1 and first[1:2].isupper():
-        return text
-    return text[:1].lower() + text[1:]
+register.filter("in_sentence", words.in_sentence)

@@ -1,6 +1,6 @@
 """The evaluation pages' sentence filter."""
 
-from evaluation.templatetags.evaluation_words import in_sentence
+from evaluation.words import in_sentence
 
 
 def test_a_label_in_a_sentence_keeps_its_months_names_and_acronyms():
