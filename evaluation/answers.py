@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
@@ -208,6 +209,15 @@ def sustained_summary(rows: list[dict]) -> dict:
     }
 
 
-def sustained_page(collaborative) -> dict:
+SUSTAINED_PAGE_SIZE = 50  # table rows a page: the answer counts every measure, the table shows a page of them
+
+
+def sustained_page(collaborative, page=None) -> dict:
     rows = sustained_rows(collaborative)
-    return {"collaborative": collaborative, "rows": rows, "summary": sustained_summary(rows)}
+    current = Paginator(rows, SUSTAINED_PAGE_SIZE).get_page(page)
+    return {
+        "collaborative": collaborative,
+        "rows": current.object_list,
+        "page": current,
+        "summary": sustained_summary(rows),
+    }

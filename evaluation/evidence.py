@@ -95,7 +95,7 @@ def first_adoptions(measures) -> dict[int, tuple[date, str]]:
     return result
 
 
-def _focus_pairs(measures) -> dict[int, tuple[str, str]]:
+def focus_pairs(measures) -> dict[int, tuple[str, str]]:
     """measure id -> (focus stratum, reference stratum), from the projects' focus populations in one query."""
     from qi_projects.models import FocusPopulation
 
@@ -179,7 +179,7 @@ def evidence_for(measures) -> dict[int, MeasureEvidence]:
     measures = list(measures)
     versions = series.data_versions(measures)
     adoptions = first_adoptions(measures)
-    pairs = _focus_pairs(measures)
+    pairs = focus_pairs(measures)
     keys = {
         m.pk: f"sustained:1:{series.chart_cache_key(m, 'all', versions[m.pk])}:{adoptions.get(m.pk, ('', ''))[0]}"
         for m in measures

@@ -22,6 +22,7 @@ from organisations.deliveries import Due, in_window
 from organisations.models import TEAM_ROLES, Membership
 
 from .models.feedback import PARTS, ApproachFeedback, Rating, Round, open_round, round_at
+from .words import in_sentence
 
 REMINDER_AT = time(9, 0)  # UK time, on the day a round opens and a fortnight before it closes
 LAST_CALL_DAYS = 14
@@ -117,9 +118,9 @@ class ApproachFeedbackForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, label in PARTS:
             field = self.fields[name]
-            field.label = f"How helpful has this been: {label.lower() if name != 'platform' else label}?"
+            field.label = f"How helpful has this been: {in_sentence(label) if name != 'platform' else label}?"
             field.choices = Rating.choices
-            field.error_messages["required"] = f"Choose how helpful {label.lower()} has been, or “Not used”."
+            field.error_messages["required"] = f"Choose how helpful {in_sentence(label)} has been, or “Not used”."
         self.fields["helped"].help_text = "Optional. Please leave out names of people and organisations."
         self.fields["did_not_help"].help_text = "Optional. Please leave out names of people and organisations."
 

@@ -28,6 +28,7 @@ urlpatterns: list = [
     path("evaluation/interventions.csv", questions.interventions_csv, name="interventions_csv"),
     path("evaluation/interventions.xlsx", questions.interventions_xlsx, name="interventions_xlsx"),
     path("evaluation/approach/", questions.approach, name="approach"),
+    path("evaluation/series/", questions.series, name="series"),
     # approach feedback (under feedback/... or orgs/<slug:org>/feedback/...)
     path("feedback/", feedback.approach_feedback, name="feedback"),
     # the evaluator package (under evaluation/package/...)

@@ -47,6 +47,7 @@ SITE_PAGES: dict = {
     "evaluation:interventions_csv": (200, {"national", "evaluator"}),
     "evaluation:interventions_xlsx": (200, {"national", "evaluator"}),
     "evaluation:approach": (200, {"national", "evaluator"}),
+    "evaluation:series": (200, {"national", "evaluator"}),
     # approach feedback (evaluation/views/feedback.py): every team role, wherever they hold it
     "evaluation:feedback": (200, set(TEAM) | {"other_lead"}),
     # the evaluator package (evaluation/views/package.py)

@@ -60,7 +60,7 @@ def test_a_missing_or_bad_answer_is_refused_next_to_the_field_and_keeps_what_was
     assert response.status_code == 422
     page = response.content.decode()
     assert "There is a problem" in page
-    assert "Choose how helpful pdsa cycles has been, or “Not used”." in page
+    assert "Choose how helpful PDSA cycles has been, or “Not used”." in page
     assert "Select a valid choice" in page and "at most 2000 characters" in page
     assert "Keep this text" in page
     with scopes_disabled():

@@ -70,3 +70,19 @@ def test_queries_do_not_grow_with_organisations_or_measures(client, cast, login)
     many = [count_queries(client, url, cold=cold) for cold in (True, False)]
     assert many[0][1].context["summary"]["measures"] == 7
     assert few == [n for n, _ in many]
+
+
+def test_the_answer_counts_every_measure_while_the_table_shows_a_page(client, cast, login, monkeypatch):
+    from evaluation import answers
+
+    monkeypatch.setattr(answers, "SUSTAINED_PAGE_SIZE", 1)
+    sustained_measure(cast.org_a)
+    too_few_measure(cast.org_b)
+    login(client, cast.evaluator)
+    first = client.get(reverse("evaluation:sustained"))
+    assert first.context["summary"]["measures"] == 2 and len(first.context["rows"]) == 1
+    page = " ".join(first.content.decode().split())
+    assert "(1 to 1 of 2)" in page and 'href="?page=2"' in page
+    second = client.get(reverse("evaluation:sustained") + "?page=2")
+    assert second.context["summary"]["measures"] == 2
+    assert [r["measure"].pk for r in second.context["rows"]] != [r["measure"].pk for r in first.context["rows"]]

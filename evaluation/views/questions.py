@@ -11,15 +11,17 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from organisations import access
 from organisations.audit import reads_across_organisations, record
 from organisations.exports import csv_lines, xlsx_bytes
 from organisations.models import AuditEvent
 
-from .. import answers
+from .. import across, answers
 from .. import approach as approach_answers
 from .. import interventions as change_ideas
+from ..forms.series import SeriesFilterForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -88,7 +90,9 @@ def export(request):
 @access.requires("view_evaluation")
 def sustained(request):
     """Question 1: each organisation's measures and equality gaps after their first adopted change."""
-    return render(request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request)))
+    return render(
+        request, "evaluation/sustained.html", answers.sustained_page(_collaborative(request), request.GET.get("page"))
+    )
 
 
 @reads_across_organisations("Viewed the evaluation: interventions")
@@ -127,3 +131,19 @@ def interventions_xlsx(request):
 def approach(request):
     """Question 3: how helpful each part of the approach has been, by round, with comments and the learning sets."""
     return render(request, "evaluation/approach.html", approach_answers.approach_page(_collaborative(request)))
+
+
+@reads_across_organisations("Viewed the evaluation: series and signals")
+@access.requires("view_evaluation")
+def series(request):
+    """Every organisation's measures with their signals and suppressed latest figures, filtered and paginated."""
+    collaborative = _collaborative(request)
+    form = SeriesFilterForm(request.GET or None, choices=across.choices(collaborative))
+    if form.is_bound and not form.is_valid():
+        context = {"collaborative": collaborative, "rows": [], "measures": 0, "organisations": 0, "page": None}
+        context["latest"] = across.LATEST
+        return render(request, "evaluation/series.html", {**context, "form": form, "query": ""}, status=400)
+    filters = form.filters() if form.is_bound else {}
+    context = across.series_page(collaborative, page=request.GET.get("page"), **filters)
+    query = urlencode({name: value for name, value in filters.items() if value})  # kept on the page links
+    return render(request, "evaluation/series.html", {**context, "form": form, "query": query})

@@ -149,6 +149,9 @@ def test_no_suppressed_export_or_page_tells_more_than_its_rounded_counts(client,
         org = name_of[r["organisation"]]
         attack(org, measures[(org, r["measure_code"])], *(r[c] for c in columns))
 
+    # The series page, every page of it: the latest figures of each measure and its equality gap.
+    counted.update(series_attack(client, attack, name_of, measures, raw))
+
     # A coach's suppressed download of each measure of each organisation assigned to them.
     sign_in(client, user("coach1@demo.example"))
     coached = 0
@@ -168,3 +171,54 @@ def test_no_suppressed_export_or_page_tells_more_than_its_rounded_counts(client,
     # The attack was tried on enough figures, and it would have worked on the old publication.
     assert counted["rates"] > 1000 and counted["count values"] > 100
     assert counted["old leaks"] > 100, counted
+    assert counted["series rows"] > 100 and counted["series gaps"] > 20 and counted["series gaps *"] >= 1, counted
+
+
+def series_attack(client, attack, name_of, measures, raw) -> dict:
+    """Every figure of every page of /evaluation/series/ against the raw data behind it.
+
+    The whole population's counts and rate go through the same attack as the export. A gap is the
+    focus group's published figure minus the reference group's: it must be * whenever either group has a
+    count under 5 (so no small count is in it), and otherwise exactly what the rounded counts give (so,
+    with the counts shown beside it, it tells nothing finer than rounded counts do).
+    """
+    from evaluation import evidence
+
+    counted = {"series rows": 0, "series gaps": 0, "series gaps *": 0}
+    url = reverse("evaluation:series")
+    first = client.get(url)
+    for number in first.context["page"].paginator.page_range:
+        for row in client.get(f"{url}?page={number}").context["rows"]:
+            org, measure = name_of[row.organisation], row.measure
+            with scopes_disabled():
+                pair = evidence.focus_pairs([measure]).get(measure.pk)
+            for t in row.table:
+                period = t["period_start"].isoformat()
+                if measure.has_fraction:
+                    attack(org, measure, period, "all", t["numerator"], t["denominator"], t["figure"], "")
+                else:
+                    value = t["figure"].removesuffix(scale_and_unit(measure)[1])
+                    attack(org, measure, period, "all", "", "", "", value)
+                counted["series rows"] += 1
+                if pair is not None:
+                    check_gap(measure, t["gap"], *(raw.get((org, measure.code, period, s)) for s in pair))
+                    counted["series gaps" if t["gap"] != "*" else "series gaps *"] += 1
+    return counted
+
+
+def check_gap(measure, shown: str, focus, reference) -> None:
+    if focus is None or reference is None:
+        assert shown == "–"
+        return
+    counts = [c for p in (focus, reference) for c in (p.numerator, p.denominator) if c is not None]
+    if measure.has_fraction and any(c < 5 for c in counts):
+        assert shown == "*", f"{measure.code} {focus.period_start}: a gap shown from a count under 5"
+        return
+    scale, unit = scale_and_unit(measure)
+    figures = [
+        publish(p.numerator, p.denominator, p.value, scale=scale, value_is_count=measure.value_is_count)
+        for p in (focus, reference)
+    ]
+    numbers = [f.rate if measure.has_fraction else (None if f.value is None else float(f.value)) for f in figures]
+    expected = "*" if None in numbers else format(numbers[0] - numbers[1], "+,.1f")
+    assert shown == expected, f"{measure.code} {focus.period_start}: gap {shown}, the rounded counts give {expected}"

@@ -93,6 +93,7 @@ class Command(BaseCommand):
             ),
         ]
         pages += self._learning_set_pages()
+        pages += self._evaluation_pages(n_orgs)
         for label, email, url, budget_ms, query_budget in pages:
             times, queries, status = self._page(User.objects.get(email=email), url, repeat)
             p95 = _p95(times)
@@ -119,6 +120,20 @@ class Command(BaseCommand):
             url = reverse("learning_sets:calendar_feed", kwargs={"token": feed.token})
             pages.append(("Calendar feed (.ics)", "lead1@bench.example", url, 150, None))
         return pages
+
+    def _evaluation_pages(self, n_orgs) -> list[tuple]:
+        """The evaluation area as the evaluator reads it: the front page, the three questions, the series."""
+        pages = [
+            ("Evaluation front page", "evaluation:home"),
+            ("Evaluation: sustained improvement", "evaluation:sustained"),
+            ("Evaluation: interventions", "evaluation:interventions"),
+            ("Evaluation: approach feedback", "evaluation:approach"),
+            ("Evaluation: series and signals", "evaluation:series"),
+        ]
+        return [
+            (f"{label} ({n_orgs} organisations)", "evaluator@bench.example", reverse(name), 500, None)
+            for label, name in pages
+        ]
 
     def _measure_pk(self, organisation) -> int:
         with scopes_disabled():
