@@ -50,6 +50,7 @@ def test_the_evaluator_builds_a_version_and_downloads_it_as_an_attachment(
     audit = list(AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).values_list("user", "summary"))
     assert (cast.evaluator.pk, "Requested the evaluator package v1 of Test wave") in audit
     assert (cast.evaluator.pk, "Downloaded the evaluator package v1 of Test wave") in audit
+    assert AuditEvent.objects.filter(action="view", summary="Viewed the evaluator package page").exists()
     # A second request makes version 2.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(PAGE)
