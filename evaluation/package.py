@@ -62,6 +62,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -625,24 +626,35 @@ def _measure_batches(context: Context):
     ],
 )
 def signal_rows(context: Context):
+    # Worked out here rather than through the shared SPC cache: every group of every measure is read once,
+    # in one query a batch, and thousands of charts nobody has opened are not written to the cache.
     from measures.models import DataPoint
-    from measures.series import cached_charts, data_versions
+    from measures.series import build_series, chart_for
 
     for batch in _measure_batches(context):
-        versions = data_versions(batch)
-        strata = defaultdict(set)
-        pairs = DataPoint.objects.filter(measure__in=batch).order_by().values_list("measure_id", "stratum").distinct()
-        for measure_id, stratum in pairs:
-            strata[stratum].add(measure_id)
-        charts = {}
-        for stratum, measure_ids in strata.items():
-            found = cached_charts([m for m in batch if m.pk in measure_ids], stratum, versions=versions)
-            charts.update({(pk, stratum): chart for pk, chart in found.items()})
+        points = defaultdict(list)
+        rows = (
+            DataPoint.objects.filter(measure__in=batch)
+            .order_by("measure_id", "stratum", "period_start")
+            .values_list("measure_id", "stratum", "period_start", "numerator", "denominator", "value")
+        )
+        for measure_id, stratum, *point in rows.iterator(chunk_size=CHUNK):
+            points[(measure_id, stratum)].append(_Point(stratum, *point))
         for m in batch:
-            for stratum in sorted(s for s in strata if m.pk in strata[s]):
-                chart = charts.get((m.pk, stratum))
-                if chart is not None:
-                    yield _signal_row(context, m, stratum, chart)
+            settings = getattr(m, "chart_settings", None)
+            strata = sorted((s for pk, s in points if pk == m.pk), key=lambda s: (s != "all", s))
+            for stratum in strata:
+                # Each group on its own period axis, as its chart page draws it (measures.series.cached_charts).
+                series = build_series(points.pop((m.pk, stratum)), m.frequency)[stratum]
+                yield _signal_row(context, m, stratum, chart_for(m, series, settings))
+
+
+class _Point(NamedTuple):
+    stratum: str
+    period_start: date
+    numerator: int | None
+    denominator: int | None
+    value: object
 
 
 def _signal_row(context: Context, measure, stratum: str, result) -> list:
