@@ -194,6 +194,8 @@ def _csv_cell(value):
 
 
 def _xlsx_cell(value):
+    if value is None or value == "":
+        return None  # an empty cell is left out of the sheet's XML altogether: a large sheet writes much faster
     if isinstance(value, datetime):
         return xlsx_cell(value.isoformat())  # an aware datetime cannot be an Excel date: keep it as ISO text
     return xlsx_cell(value)

@@ -256,9 +256,9 @@ class Command(BaseCommand):
         collaborative = Collaborative.objects.filter(enrolments__organisation=organisation).first()
         with tempfile.TemporaryDirectory(prefix="amhe-bench-") as folder:
             path = os.path.join(folder, "package.zip")
-            start = clock_time.perf_counter()
+            start, cpu = clock_time.perf_counter(), clock_time.process_time()
             written = package.build(collaborative, path)
-            seconds = clock_time.perf_counter() - start
+            seconds, cpu = clock_time.perf_counter() - start, clock_time.process_time() - cpu
             size = os.path.getsize(path)
             tracemalloc.start()
             try:
@@ -272,7 +272,7 @@ class Command(BaseCommand):
         return [
             (
                 f"Evaluator package, {n_orgs} organisations",
-                f"{seconds:.1f} s, {rows:,} rows, {size / mb:.1f} MB zip, peak +{peak / mb:.0f} MB",
+                f"{seconds:.1f} s (CPU {cpu:.1f} s), {rows:,} rows, {size / mb:.1f} MB zip, peak +{peak / mb:.0f} MB",
                 "≤ 60 s, streamed (peak ≤ 256 MB)",
                 seconds <= 60 and peak <= 256 * mb,
             )
