@@ -255,7 +255,10 @@ def _write_rows(archive, book, file: str, title: str, rows: Iterable[Sequence[ob
     """Stream rows into `file` in the zip and into a sheet `title`; returns the rows written (header included)."""
     sheet = book.create_sheet(title=title[:31])
     n = 0
-    with archive.open(file, "w", force_zip64=True) as raw:
+    entry = zipfile.ZipInfo(file, date_time=timezone.localtime().timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    with archive.open(entry, "w", force_zip64=True) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv_writer(text)
         for row in rows:
@@ -690,8 +693,8 @@ def _signal_row(context: Context, measure, stratum: str, result) -> list:
         ("change_adopted_on", "date", "The day the first change idea the measure shows was moved to Adopted."),
         ("change_idea", "text", "That change idea."),
         ("change_period", "date", "The first period on or after that day: the new level is measured from here."),
-        ("chart", "category", "The chart the result rests on."),
-        ("rules", "category", "The rule set."),
+        ("chart", "text", "The chart the result rests on, in words."),
+        ("rules", "category", "The SPC rule set: mdc (Making Data Count, 2023) or mdc-pre2023."),
         ("status", "category", "sustained, not_sustained, no_shift, worse, too_few_points, no_change or no_direction."),
         ("status_label", "text", "The status in words."),
         ("reason", "text", "Why, in plain words (no figure of the data)."),
@@ -721,7 +724,7 @@ def sustained_rows(context: Context):
                 e.change_text,
                 e.change_period,
                 e.chart_name,
-                e.rule_name,
+                e.result.rules,
                 e.result.status,
                 e.result.label,
                 e.result.reason,
