@@ -30,6 +30,9 @@ ORGANISATIONS = [
     ("Harbourside Integrated Care Board", "harbourside-icb", Organisation.Kind.INTEGRATED_CARE_BOARD),
 ]
 
+# Their NHS England regions (for the evaluator package's organisation characteristics).
+REGIONS = ["north_east_and_yorkshire", "midlands", "east_of_england", "south_west", "south_east", "north_west"]
+
 # Enrolment dates put the six organisations in different phases on 2026-11-25.
 ENROLMENT_STARTS = [
     date(2024, 1, 8),
@@ -93,8 +96,10 @@ def seed() -> dict:
             defaults={"name": "Advancing mental health equality collaborative, wave 1", "start_date": date(2024, 1, 8)},
         )
         organisations = []
-        for (name, slug, kind), start in zip(ORGANISATIONS, ENROLMENT_STARTS, strict=True):
+        for (name, slug, kind), start, region in zip(ORGANISATIONS, ENROLMENT_STARTS, REGIONS, strict=True):
             organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name, "kind": kind})
+            if not organisation.region:
+                Organisation.objects.filter(pk=organisation.pk).update(region=region)
             Enrolment.objects.get_or_create(
                 collaborative=collaborative, organisation=organisation, active=True, defaults={"start_date": start}
             )

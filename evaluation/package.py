@@ -62,6 +62,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -193,6 +194,8 @@ def _csv_cell(value):
 
 
 def _xlsx_cell(value):
+    if value is None or value == "":
+        return None  # an empty cell is left out of the sheet's XML altogether: a large sheet writes much faster
     if isinstance(value, datetime):
         return xlsx_cell(value.isoformat())  # an aware datetime cannot be an Excel date: keep it as ISO text
     return xlsx_cell(value)
@@ -252,7 +255,10 @@ def _write_rows(archive, book, file: str, title: str, rows: Iterable[Sequence[ob
     """Stream rows into `file` in the zip and into a sheet `title`; returns the rows written (header included)."""
     sheet = book.create_sheet(title=title[:31])
     n = 0
-    with archive.open(file, "w", force_zip64=True) as raw:
+    entry = zipfile.ZipInfo(file, date_time=timezone.localtime().timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    with archive.open(entry, "w", force_zip64=True) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv_writer(text)
         for row in rows:
@@ -625,24 +631,35 @@ def _measure_batches(context: Context):
     ],
 )
 def signal_rows(context: Context):
+    # Worked out here rather than through the shared SPC cache: every group of every measure is read once,
+    # in one query a batch, and thousands of charts nobody has opened are not written to the cache.
     from measures.models import DataPoint
-    from measures.series import cached_charts, data_versions
+    from measures.series import build_series, chart_for
 
     for batch in _measure_batches(context):
-        versions = data_versions(batch)
-        strata = defaultdict(set)
-        pairs = DataPoint.objects.filter(measure__in=batch).order_by().values_list("measure_id", "stratum").distinct()
-        for measure_id, stratum in pairs:
-            strata[stratum].add(measure_id)
-        charts = {}
-        for stratum, measure_ids in strata.items():
-            found = cached_charts([m for m in batch if m.pk in measure_ids], stratum, versions=versions)
-            charts.update({(pk, stratum): chart for pk, chart in found.items()})
+        points = defaultdict(list)
+        rows = (
+            DataPoint.objects.filter(measure__in=batch)
+            .order_by("measure_id", "stratum", "period_start")
+            .values_list("measure_id", "stratum", "period_start", "numerator", "denominator", "value")
+        )
+        for measure_id, stratum, *point in rows.iterator(chunk_size=CHUNK):
+            points[(measure_id, stratum)].append(_Point(stratum, *point))
         for m in batch:
-            for stratum in sorted(s for s in strata if m.pk in strata[s]):
-                chart = charts.get((m.pk, stratum))
-                if chart is not None:
-                    yield _signal_row(context, m, stratum, chart)
+            settings = getattr(m, "chart_settings", None)
+            strata = sorted((s for pk, s in points if pk == m.pk), key=lambda s: (s != "all", s))
+            for stratum in strata:
+                # Each group on its own period axis, as its chart page draws it (measures.series.cached_charts).
+                series = build_series(points.pop((m.pk, stratum)), m.frequency)[stratum]
+                yield _signal_row(context, m, stratum, chart_for(m, series, settings))
+
+
+class _Point(NamedTuple):
+    stratum: str
+    period_start: date
+    numerator: int | None
+    denominator: int | None
+    value: object
 
 
 def _signal_row(context: Context, measure, stratum: str, result) -> list:
@@ -676,8 +693,8 @@ def _signal_row(context: Context, measure, stratum: str, result) -> list:
         ("change_adopted_on", "date", "The day the first change idea the measure shows was moved to Adopted."),
         ("change_idea", "text", "That change idea."),
         ("change_period", "date", "The first period on or after that day: the new level is measured from here."),
-        ("chart", "category", "The chart the result rests on."),
-        ("rules", "category", "The rule set."),
+        ("chart", "text", "The chart the result rests on, in words."),
+        ("rules", "category", "The SPC rule set: mdc (Making Data Count, 2023) or mdc-pre2023."),
         ("status", "category", "sustained, not_sustained, no_shift, worse, too_few_points, no_change or no_direction."),
         ("status_label", "text", "The status in words."),
         ("reason", "text", "Why, in plain words (no figure of the data)."),
@@ -707,7 +724,7 @@ def sustained_rows(context: Context):
                 e.change_text,
                 e.change_period,
                 e.chart_name,
-                e.rule_name,
+                e.result.rules,
                 e.result.status,
                 e.result.label,
                 e.result.reason,

@@ -81,10 +81,7 @@ class PackageBuild(models.Model):
         Two requests at once race for the partial unique index (or the version
         number); the loser catches the IntegrityError and is handed the winner's build.
         """
-        cls.objects.filter(collaborative=collaborative, status=cls.Status.RUNNING).filter(
-            Q(heartbeat_at__lt=timezone.now() - STALE_AFTER)
-            | Q(heartbeat_at=None, requested_at__lt=timezone.now() - STALE_AFTER)
-        ).update(status=cls.Status.FAILED, error="The build stopped reporting progress: its worker was lost.")
+        cls.fail_stale(collaborative)
         for _ in range(3):
             running = cls.objects.active().filter(collaborative=collaborative).first()
             if running is not None:
@@ -99,6 +96,18 @@ class PackageBuild(models.Model):
         if running is None:
             raise RuntimeError("Could not record the package request: try again.")
         return running, False
+
+    @classmethod
+    def fail_stale(cls, collaborative) -> None:
+        """A build no worker has touched for `STALE_AFTER` will not finish: mark it failed, so a new one may start."""
+        cutoff = timezone.now() - STALE_AFTER
+        mine = cls.objects.filter(collaborative=collaborative)
+        mine.filter(status=cls.Status.QUEUED, requested_at__lt=cutoff).update(
+            status=cls.Status.FAILED, error="No worker started the build: ask for the package again."
+        )
+        mine.filter(status=cls.Status.RUNNING).filter(
+            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, requested_at__lt=cutoff)
+        ).update(status=cls.Status.FAILED, error="The build stopped reporting progress: its worker was lost.")
 
     @property
     def is_active(self) -> bool:

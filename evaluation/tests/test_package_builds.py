@@ -50,6 +50,7 @@ def test_the_evaluator_builds_a_version_and_downloads_it_as_an_attachment(
     audit = list(AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).values_list("user", "summary"))
     assert (cast.evaluator.pk, "Requested the evaluator package v1 of Test wave") in audit
     assert (cast.evaluator.pk, "Downloaded the evaluator package v1 of Test wave") in audit
+    assert AuditEvent.objects.filter(action="view", summary="Viewed the evaluator package page").exists()
     # A second request makes version 2.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(PAGE)
@@ -93,6 +94,10 @@ def test_a_stale_running_build_is_failed_so_a_new_one_can_start(cast):
     assert created and build.version == 2
     stale.refresh_from_db()
     assert stale.status == "failed" and "worker was lost" in stale.error
+    PackageBuild.objects.filter(pk=build.pk).update(requested_at=old)  # queued, and no worker ever took it
+    build, created = PackageBuild.request(cast.collaborative, by=cast.evaluator)
+    assert created and build.version == 3
+    assert PackageBuild.objects.get(version=2).error == "No worker started the build: ask for the package again."
 
 
 @pytest.mark.django_db

@@ -92,7 +92,10 @@ def seed_bench(n_orgs: int, months: int, seed: int) -> int:
     created = 0
     axis = P.series("monthly", first, P.step("monthly", first, months - 1))
     for i in range(1, n_orgs + 1):
-        org, _ = Organisation.objects.get_or_create(slug=f"bench-{i:03d}", defaults={"name": f"Bench trust {i:03d}"})
+        org, _ = Organisation.objects.get_or_create(
+            slug=f"bench-{i:03d}",
+            defaults={"name": f"Bench trust {i:03d}", "region": Organisation.Region.values[i % 7]},
+        )
         start = first + timedelta(days=rng.randrange(0, 600))
         enrolment, made = Enrolment.objects.get_or_create(
             collaborative=collaborative,
