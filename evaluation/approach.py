@@ -38,15 +38,24 @@ def _shown(n: int | None) -> str:
     return SUPPRESSED if published is None else str(published)
 
 
-def _share_helpful(counts: dict[int, int]) -> str:
-    """Helpful or very helpful, of those who used the part, from the rounded counts."""
+def helpful_share(counts: dict[int, int]) -> float | None:
+    """Helpful or very helpful, of those who used the part, as a %, from the rounded counts (* taken as 0).
+
+    None (shown `*`) when the rounded answers of those who used it add up to under 5. The page and the
+    evaluator package (`approach_feedback.csv`) both publish this figure.
+    """
     used = [suppress_count(counts.get(r, 0)) or 0 for r in RATINGS if r != Rating.NOT_USED]
     helpful = (suppress_count(counts.get(Rating.VERY_HELPFUL, 0)) or 0) + (
         suppress_count(counts.get(Rating.HELPFUL, 0)) or 0
     )
     if sum(used) < THRESHOLD:
-        return SUPPRESSED
-    return f"{round(100 * helpful / sum(used))}%"
+        return None
+    return 100 * helpful / sum(used)
+
+
+def _share_helpful(counts: dict[int, int]) -> str:
+    share = helpful_share(counts)
+    return SUPPRESSED if share is None else f"{round(share)}%"
 
 
 def _counts(collaborative) -> dict[tuple[int, str], dict[int, int]]:
