@@ -39,14 +39,17 @@ def _shown(n: int | None) -> str:
 
 
 def _share_helpful(counts: dict[int, int]) -> str:
-    """Helpful or very helpful, of those who used the part, from the rounded counts."""
-    used = [suppress_count(counts.get(r, 0)) or 0 for r in RATINGS if r != Rating.NOT_USED]
-    helpful = (suppress_count(counts.get(Rating.VERY_HELPFUL, 0)) or 0) + (
-        suppress_count(counts.get(Rating.HELPFUL, 0)) or 0
-    )
-    if sum(used) < THRESHOLD:
+    """Helpful or very helpful, of those who used the part: both counts of people rounded first.
+
+    The share is the rounded number who found it helpful over the rounded number who used it, and is `*`
+    when either is suppressed (under 5, including none). Counting each suppressed rating as 0 instead
+    would claim 0% when 3 of 9 found it helpful, or 100% when 5 of 9 did.
+    """
+    used = suppress_count(sum(n for r, n in counts.items() if r != Rating.NOT_USED))
+    helpful = suppress_count(counts.get(Rating.VERY_HELPFUL, 0) + counts.get(Rating.HELPFUL, 0))
+    if used is None or helpful is None:
         return SUPPRESSED
-    return f"{round(100 * helpful / sum(used))}%"
+    return f"{round(100 * helpful / used)}%"
 
 
 def _counts(collaborative) -> dict[tuple[int, str], dict[int, int]]:
@@ -190,5 +193,6 @@ def answer(rows, rounds) -> dict | None:
         shown = [(int(helpful.rstrip("%")), label) for helpful, label in cells if helpful.endswith("%")]
         if shown:
             shown.sort(key=lambda x: (-x[0], x[1]))
-            return {"round": rounds[i], "most": shown[0], "least": shown[-1], "parts": len(shown)}
+            most, least = shown[0], shown[-1]
+            return {"round": rounds[i], "most": most, "least": least, "parts": len(shown), "tied": most[0] == least[0]}
     return None
