@@ -39,18 +39,18 @@ def _shown(n: int | None) -> str:
 
 
 def helpful_share(counts: dict[int, int]) -> float | None:
-    """Helpful or very helpful, of those who used the part, as a %, from the rounded counts (* taken as 0).
+    """Helpful or very helpful, of those who used the part, as a %: both counts of people rounded first.
 
-    None (shown `*`) when the rounded answers of those who used it add up to under 5. The page and the
+    The share is the rounded number who found it helpful over the rounded number who used it, and None
+    (shown `*`) when either is suppressed (under 5, including none). Counting each suppressed rating as 0
+    instead would claim 0% when 3 of 9 found it helpful, or 100% when 5 of 9 did. The page and the
     evaluator package (`approach_feedback.csv`) both publish this figure.
     """
-    used = [suppress_count(counts.get(r, 0)) or 0 for r in RATINGS if r != Rating.NOT_USED]
-    helpful = (suppress_count(counts.get(Rating.VERY_HELPFUL, 0)) or 0) + (
-        suppress_count(counts.get(Rating.HELPFUL, 0)) or 0
-    )
-    if sum(used) < THRESHOLD:
+    used = suppress_count(sum(n for r, n in counts.items() if r != Rating.NOT_USED))
+    helpful = suppress_count(counts.get(Rating.VERY_HELPFUL, 0) + counts.get(Rating.HELPFUL, 0))
+    if used is None or helpful is None:
         return None
-    return 100 * helpful / sum(used)
+    return 100 * helpful / used
 
 
 def _share_helpful(counts: dict[int, int]) -> str:
@@ -199,5 +199,6 @@ def answer(rows, rounds) -> dict | None:
         shown = [(int(helpful.rstrip("%")), label) for helpful, label in cells if helpful.endswith("%")]
         if shown:
             shown.sort(key=lambda x: (-x[0], x[1]))
-            return {"round": rounds[i], "most": shown[0], "least": shown[-1], "parts": len(shown)}
+            most, least = shown[0], shown[-1]
+            return {"round": rounds[i], "most": most, "least": least, "parts": len(shown), "tied": most[0] == least[0]}
     return None

@@ -128,3 +128,17 @@ def test_the_evaluation_pages_have_no_axe_violations(axe_page, demo_data):
         found[url] = violations(axe_page)
     problems = [f"{url}: {v}" for url, here in found.items() for v in here]
     assert problems == [], "\n".join(problems)
+
+
+def test_the_evaluation_pages_do_not_scroll_sideways_on_a_phone(page, demo_data):
+    """At 390 px, with every "each organisation" and "every answer" opened: wide tables scroll in their box."""
+    demo_sign_in(page, "evaluator@demo.example")
+    page.set_viewport_size({"width": 390, "height": 800})
+    wide = {}
+    for url in EVALUATION_PAGES + ["/evaluation/package/"]:
+        page.goto(url)
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[url] = width
+    assert wide == {}
