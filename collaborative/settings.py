@@ -150,6 +150,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "django_cache",
+            # Dashboards keep a chart and a summary per measure and stratum: the default 300 entries
+            # would be culled on every page of the evaluation area.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 
