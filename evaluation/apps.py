@@ -14,7 +14,7 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from collaborative import registry
 
-        from . import demo, demo_feedback, survey, sustainability
+        from . import demo, demo_feedback, package_sustaining, survey, sustainability  # noqa: F401 (tables register)
 
         registry.gate_checks.register("sustainability_assessed", sustainability.sustainability_assessed)
         registry.gate_checks.register("sustainability_plan", sustainability.sustainability_plan_complete)

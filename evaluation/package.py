@@ -21,15 +21,15 @@ What the package may show (the disclosure rules of `measures/disclosure.py`):
   counts and is `*` when either is. No total is published beside its parts.
 - Free text an organisation typed is written only where it names the work
   (an aim is not, a measure's name and definition are; nothing is written of
-  a focus population's evidence or of feedback comments, which may hold
-  figures or people).
+  a focus population's evidence, of feedback comments or of assessment notes,
+  which may hold figures or people).
 - Signals and sustained-improvement results are categories and dates worked out
   from the organisation's data: they carry no figure of it.
 
 Every text cell is neutralised against formula injection (`organisations.exports`).
 
-To add a table (for example `approach_feedback` or `sustainability_scores`
-after their models merge), write its rows generator beside the others, or in
+To add a table (as `evaluation/package_sustaining.py` adds `approach_feedback`
+and `sustainability_scores`), write its rows generator beside the others, or in
 the app that owns the data, and register it::
 
     @package.table(

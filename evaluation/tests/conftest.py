@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from measures.models import DataPoint
@@ -86,7 +87,45 @@ def package_data(cast):
                 Feedback.objects.create(
                     learning_set=learning_set, user=person, organisation=cast.org_a, usefulness=4 + k % 2
                 )
+        _approach_feedback(cast)
+        _sustainability(cast, project)
     return {"proportion": proportion, "count": count_measure, "other": other, "idea": idea, "set": learning_set}
+
+
+def _approach_feedback(cast):
+    """The collaborative started 13 months ago: round 1 with 8 answers (6 find coaching very helpful, 2 unhelpful;
+    nobody used the experts), round 2 with 3 (all under 5)."""
+    from evaluation.models.feedback import PARTS, ApproachFeedback
+
+    type(cast.collaborative).objects.filter(pk=cast.collaborative.pk).update(
+        start_date=timezone.localdate() - timedelta(days=400)
+    )
+    cast.collaborative.refresh_from_db()
+    User = get_user_model()
+    for number, n in ((1, 8), (2, 3)):
+        for k in range(n):
+            person = User.objects.create_user(email=f"member{number}-{k}@a.example", password="x")
+            ApproachFeedback.objects.create(
+                collaborative=cast.collaborative,
+                round_number=number,
+                organisation=cast.org_a if k % 2 else cast.org_b,
+                user=person,
+                **({name: 3 for name, _ in PARTS} | {"coaching": 5 if k < 6 else 2, "experts": 0}),
+                helped="Dr Quentin Example on the coaching calls",
+            )
+
+
+def _sustainability(cast, project):
+    """Organisation A's project: the start of phase 3 scored at level b throughout, the end at a (but fit: c)."""
+    from evaluation import sustainability_model as model
+    from evaluation.models import SustainabilityAssessment
+
+    start = {f.key: "b" for f in model.FACTORS}
+    end = {f.key: "a" for f in model.FACTORS} | {"fit": "c"}
+    for round_, answers in (("start", start), ("end", end)):
+        SustainabilityAssessment(organisation=cast.org_a, project=project, round=round_).record(
+            answers, notes="Scored with Dr Quentin Example", by=None
+        )
 
 
 @pytest.fixture

@@ -96,3 +96,49 @@ def test_the_evaluator_requests_the_package_sees_its_progress_and_downloads_it(
         assert {"series.csv", "data_dictionary.csv", "README.txt", package.WORKBOOK} <= set(archive.namelist())
     assert PackageBuild.objects.get().status == "ready"
     assert page.console_errors == []
+
+
+def test_the_package_page_has_no_axe_violations_empty_building_and_with_versions(axe_page, cast, package_data):
+    from django.utils import timezone
+
+    from conftest import totp_code
+    from evaluation import tasks
+    from tests.browser.test_accessibility import violations
+
+    def audit(state):
+        assert axe_page.goto("/evaluation/package/").status == 200, state
+        axe_page.wait_for_load_state("networkidle")
+        return [f"{state}: {v}" for v in violations(axe_page)]
+
+    axe_page.goto("/accounts/login/")
+    axe_page.get_by_label("Email").fill("evaluator@programme.example")
+    axe_page.get_by_label("Password").fill("correct-horse-battery")
+    axe_page.get_by_role("button", name="Sign in").click()
+    axe_page.get_by_label("Code", exact=True).fill(totp_code())
+    axe_page.get_by_role("button", name="Sign in").click()
+    problems = audit("no version yet")
+    expect(axe_page.get_by_text("No version has been built yet")).to_be_visible()
+
+    ready = PackageBuild.objects.create(collaborative=cast.collaborative, version=1, requested_by=cast.evaluator)
+    tasks.build_package(ready.pk)
+    PackageBuild.objects.create(
+        collaborative=cast.collaborative,
+        version=2,
+        status="failed",
+        error="The worker stopped.",
+        finished_at=timezone.now(),
+    )
+    PackageBuild.objects.create(
+        collaborative=cast.collaborative,
+        version=3,
+        status="running",
+        tables_done=4,
+        tables_total=len(package.TABLES),
+        current_table="series",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    problems += audit("ready, failed and building versions")
+    expect(axe_page.get_by_role("link", name="Download version 1 of the package")).to_be_visible()
+    expect(axe_page.get_by_role("status")).to_contain_text("4 of")
+    assert problems == [], "\n".join(problems)

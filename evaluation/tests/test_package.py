@@ -9,6 +9,8 @@ from django_scopes import scopes_disabled
 from openpyxl import load_workbook
 
 from evaluation import package
+from evaluation import sustainability_model as model
+from evaluation.models.feedback import PARTS
 from evaluation.pseudonyms import enrolled_labels
 from organisations.exports import FORMULA_STARTS
 
@@ -97,6 +99,7 @@ def test_no_count_is_unsuppressed(cast, package_data, tmp_path):
         "coproduction.csv",
         "learning_set_attendance.csv",
         "learning_set_feedback.csv",
+        "approach_feedback.csv",
     }
     for file, column, value in values:
         assert value in ("", "*") or (int(value) % 5 == 0 and int(value) >= 5), (file, column, value)
@@ -203,6 +206,8 @@ def test_what_may_hold_figures_or_people_stays_out(cast, package_data, tmp_path)
         everything = b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".csv"))
     assert b"3 of 12 people detained" not in everything  # a focus population's evidence
     assert b"attendee" not in everything and b"@a.example" not in everything
+    # Approach feedback comments and sustainability notes may name people: neither is in the package.
+    assert b"Quentin" not in everything
 
 
 def test_every_text_cell_is_neutralised(cast, package_data, tmp_path):
@@ -268,3 +273,74 @@ def test_the_csv_files_read_back_with_the_csv_module(cast, package_data, tmp_pat
                 rows = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8"), newline="")))
                 width = len(rows[0])
                 assert all(len(row) == width for row in rows), name
+
+
+def test_approach_feedback_is_collaborative_wide_and_suppressed(cast, package_data, tmp_path):
+    files = tables_of(built(cast.collaborative, tmp_path))
+    rows = files["approach_feedback.csv"]
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert "organisation" not in col  # never by organisation
+    by = {(r[col["round"]], r[col["part"]]): r for r in rows[1:]}
+    # Every round opened so far and every part, whether or not anyone answered (the grid is whole).
+    assert set(by) == {(str(n), name) for n in (1, 2) for name, _ in PARTS}
+    coaching = by[("1", "coaching")]
+    # 6 very helpful (published 5), 2 unhelpful (*): 6 of the 8 who used it, published 5 of 10.
+    assert [coaching[col[c]] for c in ("very_helpful", "helpful", "neither", "unhelpful", "not_used")] == [
+        "5",
+        "*",
+        "*",
+        "*",
+        "*",
+    ]
+    assert coaching[col["helpful_rate"]] == "50.0"
+    pdsa = by[("1", "pdsa")]
+    # 8 neither, published 10; none found it helpful, a count under 5, so the share is * too.
+    assert pdsa[col["neither"]] == "10" and pdsa[col["helpful_rate"]] == "*"
+    experts = by[("1", "experts")]
+    assert experts[col["not_used"]] == "10" and experts[col["helpful_rate"]] == "*"  # nobody used them
+    # Round 2's three answers are all under 5.
+    assert {c for (n, _), r in by.items() if n == "2" for c in r[col["very_helpful"] : col["helpful_rate"] + 1]} == {
+        "*"
+    }
+    assert coaching[col["round_opened_on"]] < by[("2", "coaching")][col["round_opened_on"]]
+    assert coaching[col["round_closed"]] == "yes" and by[("2", "pdsa")][col["round_closed"]] == "no"
+
+
+def test_sustainability_scores_give_each_factor_the_total_and_the_change(cast, package_data, tmp_path):
+    files = tables_of(built(cast.collaborative, tmp_path))
+    rows = files["sustainability_scores.csv"]
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert [(r[col["round"]], r[col["status"]]) for r in rows[1:]] == [("start", "scored"), ("end", "scored")]
+    start, end = rows[1:]
+    assert start[col["organisation"]] == _label(cast, cast.org_a)
+    assert start[col["project_id"]] == str(package_data["idea"].diagram.project_id)
+    senior = model.BY_KEY["senior_leadership"]
+    assert float(start[col["senior_leadership"]]) == senior.points["b"]
+    assert float(end[col["senior_leadership"]]) == senior.top
+    assert float(end[col["fit"]]) == model.BY_KEY["fit"].points["c"]
+    start_total = model.score({f.key: "b" for f in model.FACTORS}).total
+    end_total = model.score({f.key: "a" for f in model.FACTORS} | {"fit": "c"}).total
+    assert float(start[col["total"]]) == start_total and float(end[col["total"]]) == end_total
+    assert float(end[col["total_change"]]) == pytest.approx(end_total - start_total, abs=0.05)
+    assert float(end[col["fit_change"]]) == pytest.approx(
+        model.BY_KEY["fit"].points["c"] - model.BY_KEY["fit"].points["b"]
+    )
+    assert start[col["total_change"]] == "" and start[col["fit_change"]] == ""
+    assert start[col["scored_on"]]
+
+
+def test_a_draft_assessment_has_its_answered_points_but_no_total(cast, package_data, tmp_path):
+    from evaluation.models import SustainabilityAssessment
+
+    with scopes_disabled():
+        end = SustainabilityAssessment.objects.get(round="end")
+        end.record({"benefits": "a"}, by=None)
+    rows = tables_of(built(cast.collaborative, tmp_path))["sustainability_scores.csv"]
+    col = {name: i for i, name in enumerate(rows[0])}
+    draft = next(r for r in rows[1:] if r[col["round"]] == "end")
+    assert draft[col["status"]] == "draft" and draft[col["total"]] == "" and draft[col["scored_on"]] == ""
+    assert float(draft[col["benefits"]]) == model.BY_KEY["benefits"].top and draft[col["fit"]] == ""
+    assert draft[col["total_change"]] == "" and draft[col["fit_change"]] == ""
+    assert float(draft[col["benefits_change"]]) == pytest.approx(
+        model.BY_KEY["benefits"].top - model.BY_KEY["benefits"].points["b"]
+    )

@@ -41,5 +41,5 @@ def test_demo_coach_signs_in_with_the_authenticator_code(page, demo):
     page.get_by_label("Code", exact=True).fill(totp_code())
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="My organisations")).to_be_visible()
-    expect(page.get_by_role("link", name="Eastmoor Integrated Care Board")).to_be_visible()
+    expect(page.get_by_role("link", name="Eastmoor Integrated Care Board").first).to_be_visible()
     expect(page.get_by_role("link", name="Westbrook Community Mind")).to_have_count(0)

@@ -131,10 +131,29 @@ class Command(BaseCommand):
             ("Evaluation: approach feedback", "evaluation:approach"),
             ("Evaluation: series and signals", "evaluation:series"),
         ]
-        return [
+        rows = [
             (f"{label} ({n_orgs} organisations)", "evaluator@bench.example", reverse(name), 500, None)
             for label, name in pages
         ]
+        from qi_projects.models import ProgrammeElement
+
+        idea = (
+            ProgrammeElement.objects.filter(diagram__collaborative__slug="bench", kind="change_idea", removed_at=None)
+            .order_by("position", "pk")
+            .first()
+        )
+        if idea is not None:  # the bench ideas' programme lineage (seed_bench) gives the filter real work
+            url = f"{reverse('evaluation:series')}?idea={idea.pk}"
+            rows.append(
+                (
+                    f"Evaluation: series of one change idea ({n_orgs} organisations)",
+                    "evaluator@bench.example",
+                    url,
+                    500,
+                    None,
+                )
+            )
+        return rows
 
     def _measure_pk(self, organisation) -> int:
         with scopes_disabled():

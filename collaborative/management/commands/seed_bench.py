@@ -196,12 +196,16 @@ def _sponsor(org, sponsor, lead) -> None:
 
 
 def seed_extra(rng, n_orgs) -> None:
-    """Other apps' bench rows (PDSA cycles), when they provide a seeding function."""
+    """Other apps' bench rows (PDSA cycles, the change ideas' programme lineage, learning sets), when they
+    provide a seeding function."""
     try:
         from qi_projects.pdsa.bench import seed as seed_cycles
+        from qi_projects.pdsa.bench import seed_lineage
     except ImportError:
         return
     seed_cycles(rng, n_orgs, total=2000)
+    collaborative = Collaborative.objects.get(slug="bench")
+    seed_lineage(collaborative, get_user_model().objects.get(email="national@bench.example"), n_orgs)
     _seed_learning_sets(n_orgs)
 
 
