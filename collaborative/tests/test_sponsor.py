@@ -199,7 +199,6 @@ def test_an_empty_answer_is_refused(client, cast, login):
     assert ask.answer == "" and ask.answered_at is None
 
 
-
 def test_sending_the_same_answer_again_keeps_when_it_was_answered(client, cast, login):
     """Opening an answered ask and pressing Save again (or going back and resubmitting) changes nothing."""
     ask = _ask(cast)
@@ -219,6 +218,7 @@ def test_sending_the_same_answer_again_keeps_when_it_was_answered(client, cast, 
     client.post(_url("ask_answer", pk=ask.pk), {"answer": "Yes: from May"})
     ask.refresh_from_db()
     assert ask.answer == "Yes: from May" and ask.answered_at > first
+
 
 def test_the_outcome_tile_is_kept_until_a_new_data_point_changes_it(client, cast, login, monkeypatch):
     from collaborative import sponsor
