@@ -1,6 +1,6 @@
 """The demo collaborative: organisations, people and their roles. Idempotent."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -169,14 +169,14 @@ def _demo_phase_history(organisation, phases, index, national, coach) -> None:
     first = phases[0]
     first.actual_start = first.planned_start
     first.save()
-    PhaseEvent.objects.create(
+    _phase_event(
         organisation=organisation, phase=first, kind=PhaseEvent.Kind.STARTED, on_date=first.actual_start, by=national
     )
     if index == 3:  # Westbrook took two months longer over local design
         old_end = first.planned_end
         first.planned_end = date(2026, 1, 31)
         first.save()
-        PhaseEvent.objects.create(
+        _phase_event(
             organisation=organisation,
             phase=first,
             kind=PhaseEvent.Kind.EXTENDED,
@@ -198,7 +198,7 @@ def _demo_phase_history(organisation, phases, index, national, coach) -> None:
             )
         phase.actual_end = passed_on
         phase.save()
-        PhaseEvent.objects.create(
+        _phase_event(
             organisation=organisation,
             phase=phase,
             kind=PhaseEvent.Kind.GATE_PASSED,
@@ -214,13 +214,20 @@ def _demo_phase_history(organisation, phases, index, national, coach) -> None:
                 later.save()
             following.actual_start = passed_on + timedelta(days=1)
             following.save()
-            PhaseEvent.objects.create(
+            _phase_event(
                 organisation=organisation,
                 phase=following,
                 kind=PhaseEvent.Kind.STARTED,
                 on_date=following.actual_start,
                 by=coach,
             )
+
+
+def _phase_event(**fields) -> PhaseEvent:
+    """Recorded on the day it took effect (not when the demo was seeded), so "since you last looked" and the
+    phase history tell the demo's story rather than counting every past phase change as new."""
+    moment = timezone.make_aware(datetime.combine(fields["on_date"], time(9)))
+    return PhaseEvent.objects.create(at=min(moment, timezone.now()), **fields)
 
 
 MEETING_NOTES = [

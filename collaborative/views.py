@@ -467,20 +467,8 @@ def ask_answer(request, org, pk):
     ask = get_object_or_404(TeamAsk.objects.select_related("raised_by"), pk=pk, organisation=organisation)
     form = TeamAskAnswerForm(request.POST or None, instance=ask)
     if request.method == "POST" and form.is_valid():
-        ask = form.save(commit=False)
-        ask.answered_by = request.user
-        ask.answered_at = timezone.now()
-        ask.save(update_fields=["answer", "answered_by", "answered_at"])
-        record(AuditEvent.Action.UPDATE, request=request, organisation=organisation, obj=ask, summary="Answered")
-        if ask.raised_by_id and ask.raised_by_id != request.user.pk:
-            notifications.notify(
-                ask.raised_by,
-                "team_ask_answer",
-                ask,
-                f"Your sponsor answered: {ask.text}",
-                reverse("collaborative:asks", kwargs={"org": org}),
-                organisation=organisation,
-            )
+        if form.has_changed() or ask.answered_at is None:  # the same answer sent again changes nothing
+            _save_answer(request, form, org)
         messages.success(request, "Answer saved. The team sees it on the risks and asks page.")
         return redirect("collaborative:sponsor", org=org)
     return render(
@@ -489,6 +477,24 @@ def ask_answer(request, org, pk):
         {"organisation": organisation, "ask": ask, "form": form},
         status=422 if form.is_bound else 200,
     )
+
+
+def _save_answer(request, form, org) -> None:
+    organisation = request.organisation
+    ask = form.save(commit=False)
+    ask.answered_by = request.user
+    ask.answered_at = timezone.now()
+    ask.save(update_fields=["answer", "answered_by", "answered_at"])
+    record(AuditEvent.Action.UPDATE, request=request, organisation=organisation, obj=ask, summary="Answered")
+    if ask.raised_by_id and ask.raised_by_id != request.user.pk:
+        notifications.notify(
+            ask.raised_by,
+            "team_ask_answer",
+            ask,
+            f"Your sponsor answered: {ask.text}",
+            reverse("collaborative:asks", kwargs={"org": org}),
+            organisation=organisation,
+        )
 
 
 @require_POST

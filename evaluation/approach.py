@@ -41,10 +41,10 @@ def _shown(n: int | None) -> str:
 def helpful_share(counts: dict[int, int]) -> float | None:
     """Helpful or very helpful, of those who used the part, as a %: both counts of people rounded first.
 
-    The share is the rounded number who found it helpful over the rounded number who used it, and None
-    (shown `*`) when either is suppressed (under 5, including none). Counting each suppressed rating as 0
-    instead would claim 0% when 3 of 9 found it helpful, or 100% when 5 of 9 did. The page and the
-    evaluator package (`approach_feedback.csv`) both publish this figure.
+    The rounded number who found it helpful over the rounded number who used it; None (shown `*`) when
+    either is suppressed (under 5, including none). Counting each suppressed rating as 0 instead would
+    claim 0% when 3 of 9 found it helpful, or 100% when 5 of 9 did. The page and the evaluator package
+    (`approach_feedback.csv`) both publish this figure.
     """
     used = suppress_count(sum(n for r, n in counts.items() if r != Rating.NOT_USED))
     helpful = suppress_count(counts.get(Rating.VERY_HELPFUL, 0) + counts.get(Rating.HELPFUL, 0))

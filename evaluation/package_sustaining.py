@@ -54,8 +54,8 @@ LEVEL_COLUMNS = {
         (
             "helpful_rate",
             "rate",
-            "very_helpful + helpful over the five answers other than not_used, of the rounded counts (* taken as "
-            "0), as a %; * when those five add up to under 5. The figure the approach page shows.",
+            "very_helpful + helpful over the five answers other than not_used, each total rounded to 5 first, as "
+            "a %; * when either total is under 5. The figure the approach page shows.",
         ),
     ],
 )

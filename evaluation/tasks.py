@@ -57,6 +57,8 @@ def build_package(build_id: int) -> str:
             # every web replica can serve it; the temporary file goes when the build ends.
             with tempfile.TemporaryDirectory(prefix="amhe-package-") as folder:
                 path = os.path.join(folder, build.filename)
+                # What the package reads (`package.context_for`) is this same instance's flag.
+                PackageBuild.objects.filter(pk=build_id).update(with_names=build.collaborative.evaluation_names_allowed)
                 package.build(build.collaborative, path, version=build.version, progress=progress)
                 with open(path, "rb") as handle:
                     name = default_storage.save(package_upload_to(build, build.filename), File(handle))

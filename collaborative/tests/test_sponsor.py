@@ -199,6 +199,27 @@ def test_an_empty_answer_is_refused(client, cast, login):
     assert ask.answer == "" and ask.answered_at is None
 
 
+def test_sending_the_same_answer_again_keeps_when_it_was_answered(client, cast, login):
+    """Opening an answered ask and pressing Save again (or going back and resubmitting) changes nothing."""
+    ask = _ask(cast)
+    login(client, cast.sponsor)
+    client.post(_url("ask_answer", pk=ask.pk), {"answer": "Yes: from June"})
+    ask.refresh_from_db()
+    first = ask.answered_at
+    with scopes_disabled():
+        TeamAsk.objects.filter(pk=ask.pk).update(answered_at=first - timedelta(days=10))
+        audited = AuditEvent.objects.filter(summary="Answered").count()
+    response = client.post(_url("ask_answer", pk=ask.pk), {"answer": "Yes: from June"})
+    assert response.status_code == 302
+    ask.refresh_from_db()
+    assert ask.answered_at == first - timedelta(days=10)
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(summary="Answered").count() == audited
+    client.post(_url("ask_answer", pk=ask.pk), {"answer": "Yes: from May"})
+    ask.refresh_from_db()
+    assert ask.answer == "Yes: from May" and ask.answered_at > first
+
+
 def test_the_outcome_tile_is_kept_until_a_new_data_point_changes_it(client, cast, login, monkeypatch):
     from collaborative import sponsor
 

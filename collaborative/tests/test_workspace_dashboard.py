@@ -105,6 +105,30 @@ def test_measure_tiles_carry_a_sparkline_icons_and_the_latest_value_in_words(cli
     assert "latest difference 3.3 percentage points" in page  # 22/60 against 20/60
 
 
+def test_a_quarterly_or_weekly_tile_names_its_latest_period_as_its_measure_counts_them(client, cast, login):
+    """Not "Jul 2026" beside "Q3 2026" in the data status of the same tile."""
+    quarterly = make_measure(cast.org_a, code="QTR", frequency="quarterly")
+    weekly = make_measure(cast.org_a, code="WKL", frequency="weekly")
+    with scopes_disabled():
+        for i, quarter in enumerate([date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1)]):
+            DataPoint.objects.create(
+                organisation=cast.org_a, measure=quarterly, period_start=quarter, numerator=10 + i, denominator=40
+            )
+        for week in range(6):
+            DataPoint.objects.create(
+                organisation=cast.org_a,
+                measure=weekly,
+                period_start=date(2025, 9, 1) + timedelta(weeks=week),
+                numerator=5 + week,
+                denominator=20,
+            )
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    assert "(Q3 2025); over the last 3 periods" in page
+    assert "(w/c 06 Oct 2025); over the last 6 periods" in page
+    assert "Jul 2025" not in page and "(October 2025)" not in page
+
+
 def test_each_tile_says_where_its_last_periods_stand(client, cast, login):
     _seed(cast, 1)  # January to December 2025
     with scopes_disabled():

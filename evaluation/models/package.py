@@ -57,6 +57,9 @@ class PackageBuild(models.Model):
     file = models.FileField(upload_to=package_upload_to, max_length=300, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
     error = bounded.TextField(blank=True, max_length=2000)
+    # Built while the national team allowed names: the file has organisations' names, so it is withdrawn
+    # (not downloadable) once names are no longer allowed.
+    with_names = models.BooleanField(default=False)
 
     objects = PackageBuildQuerySet.as_manager()
 
@@ -108,6 +111,10 @@ class PackageBuild(models.Model):
         mine.filter(status=cls.Status.RUNNING).filter(
             Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None, requested_at__lt=cutoff)
         ).update(status=cls.Status.FAILED, error="The build stopped reporting progress: its worker was lost.")
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.with_names and not self.collaborative.evaluation_names_allowed
 
     @property
     def is_active(self) -> bool:

@@ -284,7 +284,7 @@ def test_approach_feedback_is_collaborative_wide_and_suppressed(cast, package_da
     # Every round opened so far and every part, whether or not anyone answered (the grid is whole).
     assert set(by) == {(str(n), name) for n in (1, 2) for name, _ in PARTS}
     coaching = by[("1", "coaching")]
-    # 6 very helpful (published 5), 2 unhelpful (*): the 6 helpful of the 8 who used it, rounded first: 5 of 10.
+    # 6 very helpful (published 5), 2 unhelpful (*): 6 of the 8 who used it, published 5 of 10.
     assert [coaching[col[c]] for c in ("very_helpful", "helpful", "neither", "unhelpful", "not_used")] == [
         "5",
         "*",
@@ -294,7 +294,7 @@ def test_approach_feedback_is_collaborative_wide_and_suppressed(cast, package_da
     ]
     assert coaching[col["helpful_rate"]] == "50.0"
     pdsa = by[("1", "pdsa")]
-    # 8 neither, published 10; nobody found it helpful, and 0 is a count under 5: *
+    # 8 neither, published 10; none found it helpful, a count under 5, so the share is * too.
     assert pdsa[col["neither"]] == "10" and pdsa[col["helpful_rate"]] == "*"
     experts = by[("1", "experts")]
     assert experts[col["not_used"]] == "10" and experts[col["helpful_rate"]] == "*"  # nobody used them

@@ -267,3 +267,28 @@ def test_the_command_refuses_an_unknown_collaborative_clearly(cast, tmp_path):
     with pytest.raises(CommandError, match=r"No collaborative with the slug 'nope' \(known: test-wave\)"):
         call_command("export_evaluation", "--collaborative", "nope", "--out", str(tmp_path / "x.zip"))
     assert not (tmp_path / "x.zip").exists()
+
+
+@pytest.mark.django_db
+def test_a_version_built_with_names_is_withdrawn_once_names_are_no_longer_allowed(
+    client, cast, package_data, django_capture_on_commit_callbacks
+):
+    """Turning names off must not leave the names downloadable in the versions built while they were allowed."""
+    type(cast.collaborative).objects.filter(pk=cast.collaborative.pk).update(evaluation_names_allowed=True)
+    sign_in(client, cast.evaluator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE)
+    assert PackageBuild.objects.get(version=1).with_names
+    response = client.get(download_url(1))
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        assert "Alpha Trust" in archive.read("organisations.csv").decode()
+
+    type(cast.collaborative).objects.filter(pk=cast.collaborative.pk).update(evaluation_names_allowed=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE)
+    assert not PackageBuild.objects.get(version=2).with_names
+    assert client.get(download_url(1)).status_code == 404
+    assert client.get(download_url(2)).status_code == 200
+    page = client.get(PAGE).content.decode()
+    assert download_url(1) not in page and download_url(2) in page
+    assert "Withdrawn: it has the organisations' names, which are no longer allowed" in page

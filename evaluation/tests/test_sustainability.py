@@ -254,6 +254,24 @@ def test_a_bad_handover_date_is_refused_with_everything_kept(cast, client, login
         assert not SustainabilityPlan.objects.exists()
 
 
+def test_the_error_summary_links_to_a_field_that_takes_the_focus(cast, client, login):
+    """A date (three inputs) and a choice of radios have no element with the field's own id: the link goes to the
+    first input, as on the other pages' error summaries."""
+    import re
+
+    org = cast.org_a
+    project = make_project(org)
+    login(client, cast.member)
+    response = client.post(_url("plan_edit", org, pk=project.pk), {"handover_from_0": "31", "handover_from_1": "2"})
+    text = response.content.decode()
+    assert re.findall(r'nhsuk-error-summary__list">\s*<li><a href="([^"]+)"', text) == ["#id_handover_from_0"]
+    assert 'id="id_handover_from_0"' in text
+    response = client.post(_url("assessment_edit", org, pk=project.pk, round="start"), {"benefits": "zzz"})
+    text = response.content.decode()
+    assert response.status_code == 422
+    assert 'href="#id_benefits_0"' in text and 'id="id_benefits_0"' in text
+
+
 # --- The end-of-programme report --------------------------------------------------------------
 
 

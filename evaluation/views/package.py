@@ -74,6 +74,8 @@ def package_download(request, version: int):
     build = get_object_or_404(
         PackageBuild, collaborative=collaborative, version=version, status=PackageBuild.Status.READY
     )
+    if build.withdrawn:
+        raise Http404("This version has the organisations' names, which are no longer allowed.")
     if not build.file or not build.file.storage.exists(build.file.name):
         raise Http404("The package file is missing from storage.")
     record(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from learning_sets.views import error_summary
 from measures.models import Measure
 from organisations import access
 from organisations.pages import form_status, org_context
@@ -75,6 +76,7 @@ def assessment_edit(request, org, pk, round):
         org_context(
             request,
             form=form,
+            errors=error_summary(form),
             project=project,
             assessment=assessment,
             round_label=AssessmentRound(round).label,
@@ -114,7 +116,7 @@ def plan_edit(request, org, pk):
     return render(
         request,
         "evaluation/sustainability/plan_form.html",
-        org_context(request, form=form, project=project, has_measures=measures.exists()),
+        org_context(request, form=form, errors=error_summary(form), project=project, has_measures=measures.exists()),
         status=form_status(form),
     )
 
@@ -133,7 +135,7 @@ def reflections_edit(request, org, pk):
     return render(
         request,
         "evaluation/sustainability/reflections_form.html",
-        org_context(request, form=form, project=item.project),
+        org_context(request, form=form, errors=error_summary(form), project=item.project),
         status=form_status(form),
     )
 

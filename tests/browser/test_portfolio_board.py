@@ -119,3 +119,26 @@ def test_national_team_filters_the_board_and_reads_the_icons_grid(page, cast, br
     expect(table.get_by_role("link", name="Beta Trust")).to_have_count(0)
     expect(table).to_contain_text("past its planned end")
     assert page.console_errors == []
+
+
+def _printed_link_suffixes(page, selector) -> list[str]:
+    page.emulate_media(media="print")
+    found = page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].map(a => getComputedStyle(a, '::after').content)""",
+        selector,
+    )
+    page.emulate_media(media="screen")
+    return [content for content in found if content not in ("none", "normal")]
+
+
+def test_the_printed_portfolio_and_board_do_not_write_out_each_links_path(page, cast, browser_login):
+    """'Eastmoor Integrated Care Board (Link: /orgs/eastmoor-icb/)' on paper: a path nobody can follow."""
+    _months(make_measure(cast.org_a), _last_month(), [40])
+    browser_login("coach@programme.example")
+    expect(page.get_by_role("heading", name="My organisations")).to_be_visible()
+    assert page.locator("table.app-portfolio a[href]").count() > 0
+    assert _printed_link_suffixes(page, "table.app-portfolio a[href], .app-portfolio-first a[href]") == []
+    page.context.clear_cookies()
+    browser_login("national@programme.example")
+    expect(page.get_by_role("heading", name="Programme board")).to_be_visible()
+    assert _printed_link_suffixes(page, "table.app-board a[href], .nhsuk-summary-list a[href]") == []
