@@ -136,7 +136,10 @@ def too_few_text(result: sustained.Sustained) -> str:
 def verdict(result: sustained.Sustained, ev: evidence.MeasureEvidence, shift_period, *, chart_name: str) -> Verdict:
     """The result with its evidence: the chart, the rule set, the dates and the signal, in words."""
     rules = RULE_NAMES.get(result.rules, result.rules)
-    lines = [f"Chart: {chart_name}.", f"Rules: {rules}; the shift standard of evaluation/sustained.py."]
+    lines = [
+        f"Chart: {chart_name}.",
+        f"Rules: {rules}; judged against the limits fixed at the change (a run of 7, 12 points after it).",
+    ]
     if ev.change_on:
         lines.append(
             f"First adopted change {ev.change_on:%-d %b %Y}; the baseline is the points before "

@@ -4,9 +4,10 @@ Every count here is a count of people, so it is published by the disclosure
 rules (`measures.disclosure`: under 5 is `*`, others rounded to 5) and a part
 with fewer than 5 answers in a round is shown as `*` whole (its distribution
 and its share). The share who found a part helpful is worked out from the
-rounded counts. Comments are shown without names, with the organisation's
-evaluation label. The learning-set surveys (learning_sets.Feedback) rate the
-learning sets themselves and are shown beside them the same way.
+rounded counts. Comments are shown without names and without the organisation's
+label (counting one organisation's comments in a round would count its people).
+The learning-set surveys (learning_sets.Feedback) rate the learning sets
+themselves and are shown beside them the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from django_scopes import scopes_disabled
 
 from measures.disclosure import SUPPRESSED, THRESHOLD, suppress_count
 
-from . import pseudonyms
 from .models.feedback import PARTS, ApproachFeedback, Rating, rounds_until
 
 RATINGS = [
@@ -99,19 +99,16 @@ def part_rows(collaborative, rounds) -> list[dict]:
 
 
 def comments(collaborative, rounds) -> list[dict]:
-    """Each round's comments, newest first, under the organisation's label: never a person's name."""
-    labels = pseudonyms.enrolled_labels(collaborative)
+    """Each round's comments, newest first, with no person's name and no organisation's label."""
     by_round: dict[int, list] = defaultdict(list)
     rows = (
         ApproachFeedback.objects.filter(collaborative=collaborative)
         .exclude(helped="", did_not_help="")
         .order_by("round_number", "-submitted_at", "-pk")
-        .values_list("round_number", "organisation_id", "helped", "did_not_help")
+        .values_list("round_number", "helped", "did_not_help")
     )
-    for number, organisation_id, helped, did_not_help in rows:
-        by_round[number].append(
-            {"organisation": labels.get(organisation_id, ""), "helped": helped, "did_not_help": did_not_help}
-        )
+    for number, helped, did_not_help in rows:
+        by_round[number].append({"helped": helped, "did_not_help": did_not_help})
     return [
         {
             "round": r,
