@@ -127,7 +127,7 @@ def workspace(user, organisation, today=None) -> dict:
         "waiting": waiting_cycles(organisation, today),
         "tiles_html": measures_tile["html"],
         "data_runs_to": measures_tile["data_runs_to"],
-        "gaps": gap_headlines(project, measures, versions) if project else [],
+        "gaps": gaps_by_population(gap_headlines(project, measures, versions)) if project else [],
         "pdsa": pdsa,
         "ideas": [(label, ideas.get(value, 0)) for value, label in Stage.choices],
         "progress": progress.progress(
@@ -309,7 +309,7 @@ def gap_headlines(project, measures, versions=None) -> list[dict]:
             if focus:
                 pairs.append((population, measure, focus, f"{measure.dimension}:{measure.reference_category}"))
     gaps = series.cached_gaps([(m, f, r) for _, m, f, r in pairs], versions=versions)
-    rows = []
+    rows, seen = [], {}
     for population, measure, focus, reference in pairs:
         gap = gaps.get((measure.pk, focus, reference))
         latest = next((d for d in reversed(gap.difference) if d is not None), None) if gap else None
@@ -318,8 +318,57 @@ def gap_headlines(project, measures, versions=None) -> list[dict]:
             if latest is None
             else f"{round(latest * series.scale_and_unit(measure)[0], 1):g} {series.gap_unit(measure)}"
         )
-        rows.append({"population": population, "measure": measure, "gap": gap, "latest": text})
+        row = {"population": population, "measure": measure, "gap": gap, "latest": text}
+        row.update(gap_chart(gap, measure))
+        # Data is split by one characteristic at a time, so two populations whose groups start with the same
+        # category on this measure's dimension compare the same two groups: say so rather than repeat it.
+        first = seen.setdefault((measure.pk, focus, reference), population)
+        row["same_as"] = None if first is population else first
+        rows.append(row)
     return rows
+
+
+def gaps_by_population(rows) -> list[dict]:
+    """The gap headlines per focus population; the comparisons an earlier population already shows are named, not
+    repeated (`same_as`: the earlier population -> the measures it shares)."""
+    groups: dict[int, dict] = {}
+    for row in rows:
+        group = groups.setdefault(row["population"].pk, {"population": row["population"], "rows": [], "same_as": {}})
+        if row["same_as"] is None:
+            group["rows"].append(row)
+        else:
+            group["same_as"].setdefault(row["same_as"], []).append(row)
+    for group in groups.values():
+        group["same_as"] = list(group["same_as"].items())
+    return list(groups.values())
+
+
+GAP_PERIODS = 24
+
+
+def gap_chart(gap, measure, width: int = 120, height: int = 32) -> dict:
+    """A gap's last periods as a small SVG line (with the no-gap line where it falls) and the figures beside it."""
+    if gap is None:
+        return {"gap_points": "", "gap_zero": None, "gap_figures": [], "gap_text": ""}
+    figures = series.gap_rows(gap, measure)[-GAP_PERIODS:]
+    values = gap.difference[-GAP_PERIODS:]
+    present = [v for v in values if v is not None]
+    zero = None
+    if len(present) >= 2:
+        low, high = min(present), max(present)
+        if low <= 0 <= high:
+            zero = round(height - 2 - (0 - low) / ((high - low) or 1) * (height - 4), 1)
+    shown = [f for f in figures if f["difference"] is not None]
+    unit = series.gap_unit(measure)
+    first, last = (shown[0], shown[-1]) if shown else ({}, {})
+    text = (
+        f"Gap over the last {len(shown)} period{'s' if len(shown) != 1 else ''}: from "
+        f"{round(first['difference'], 1):g} ({first['period']}) to {round(last['difference'], 1):g} {unit} "
+        f"({last['period']})"
+        if shown
+        else ""
+    )
+    return {"gap_points": sparkline(values, width, height), "gap_zero": zero, "gap_figures": figures, "gap_text": text}
 
 
 def pdsa_activity(project) -> dict:

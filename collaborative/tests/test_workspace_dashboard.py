@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from collaborative import dashboards, phases
 from collaborative.models import TeamMeeting
 from measures.models import DataPoint
 from measures.tests.factories import make_measure
+from qi_projects.models import FocusPopulation
 from qi_projects.pdsa.tests import factories as pdsa_factories
 from qi_projects.tests import factories as qi_factories
 
@@ -102,7 +104,32 @@ def test_measure_tiles_carry_a_sparkline_icons_and_the_latest_value_in_words(cli
     assert 'class="app-sparkline"' in page and "app-spc-icon" in page
     assert "Latest 70% (December 2025)" in page
     assert "Data runs to December 2025" in page
-    assert "latest difference 3.3 percentage points" in page  # 22/60 against 20/60
+    assert '<td class="nhsuk-table__cell app-gaps__latest">3.3 percentage points</td>' in page  # 22/60 against 20/60
+
+
+def test_each_focus_population_has_a_chart_of_its_gap_over_time_with_the_figures_beside_it(client, cast, login):
+    _seed(cast, 1)
+    with scopes_disabled():
+        first = FocusPopulation.objects.get(organisation=cast.org_a)
+    qi_factories.focus_population(cast.org_a, first.project, name="Second group", groups=["ethnicity:B", "sex:male"])
+    login(client, cast.lead)
+    page = client.get(reverse("collaborative:workspace", kwargs={"org": "alpha"})).content.decode()
+    # month m: (10 + m)/60 against 20/60, so the gap runs from -15 points in January to 3.3 in December
+    chart = re.search(r'<svg class="app-gap-chart"[^>]*role="img"[^>]*><title[^>]*>([^<]+)</title>(.*?)</svg>', page)
+    assert chart, "no gap chart"
+    assert re.fullmatch(
+        r"Gap over the last 12 periods: from -15 \(.+2025\) to 3\.3 percentage points \(.+2025\)", chart[1]
+    )
+    points = re.search(r'<polyline points="([^"]+)"', chart[2])[1].split()
+    assert len(points) == 12
+    ys = [float(p.split(",")[1]) for p in points]
+    assert ys == sorted(ys, reverse=True)  # a widening-then-closing gap drawn upwards as it rises
+    assert "stroke-dasharray" in chart[2]  # the no-gap line: the gap crosses zero
+    figures = page[page.index("app-gaps__figure-table") :]
+    assert '<td class="nhsuk-table__cell">-15.0</td>' in figures or '<td class="nhsuk-table__cell">-15</td>' in figures
+    # The second population compares the same two groups: named, not repeated.
+    assert page.count('class="app-gap-chart"') == 1
+    assert "the comparison is the same as for" in page and "Second group" in page
 
 
 def test_a_quarterly_or_weekly_tile_names_its_latest_period_as_its_measure_counts_them(client, cast, login):

@@ -64,3 +64,55 @@ def test_the_printed_workspace_keeps_each_tile_inside_its_card(page, cast, brows
         "() => getComputedStyle(document.querySelector('.app-dashboard a[href]'), '::after').content"
     )
     assert link_suffix in ("none", "normal")
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    from collaborative import demo, registry
+    from learning_sets import demo as learning_sets_demo
+
+    # as `manage.py seed_demo` does: the demo, its learning sets, then every registered demo seed
+    collaborative = demo.seed()["collaborative"]
+    learning_sets_demo.seed(collaborative)
+    for _name, seed in registry.demo_seeds.items():
+        seed(collaborative)
+
+
+def test_the_demo_workspace_prints_on_two_a4_pages_with_its_aim_measures_gaps_and_data_date(page, demo_data):
+    """Issue 15: printable on two A4 pages with the date the data runs to; a gap chart per focus population."""
+    import re
+
+    from tests.browser.test_accessibility import sign_in as demo_sign_in
+
+    with scopes_disabled():
+        from measures.models import Measure
+        from qi_projects.models import ImprovementProject
+
+        project = ImprovementProject.objects.get(organisation__slug="northshire")
+        names = list(Measure.objects.filter(organisation__slug="northshire").values_list("name", flat=True))
+    demo_sign_in(page, "lead1@demo.example")
+    expect(page.get_by_role("heading", name="Northshire Mental Health NHS Foundation Trust")).to_be_visible()
+    gaps = page.get_by_role("region", name="Is the gap closing?")
+    charts = gaps.get_by_role("img", name=re.compile(r"^Gap over the last \d+ periods"))
+    assert charts.count() >= 2
+    gaps.get_by_text("Figures").first.click()
+    expect(gaps.get_by_role("table", name=re.compile(r"^Gap over the last")).first).to_be_visible()
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=f"/tmp/shots-3c/browser-workspace-{width}.png", full_page=True)
+
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    main = page.get_by_role("main")
+    expect(main.get_by_text(project.aim)).to_be_visible()
+    expect(main.get_by_text(re.compile(r"Data runs to [A-Z][a-z]+ \d{4}\."))).to_be_visible()
+    for name in names:
+        expect(page.locator(".app-tiles").get_by_text(name)).to_be_visible()
+    expect(gaps.get_by_role("img").first).to_be_visible()
+    expect(gaps.get_by_text("Figures").first).to_be_hidden()
+    expect(page.get_by_role("link", name="Log a PDSA cycle")).to_be_hidden()
+    page.screenshot(path="/tmp/shots-3c/browser-workspace-print.png", full_page=True)
+    pdf = page.pdf(format="A4")
+    assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
+    assert page.console_errors == []
