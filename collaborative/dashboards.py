@@ -25,7 +25,7 @@ from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulatio
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import flags, phases, registry, signals, tiles
+from . import flags, phases, registry, signals, summary_cache, tiles
 from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
 NO_MEETING_DAYS = flags.NO_MEETING_DAYS
@@ -560,9 +560,12 @@ def summaries(enrolments, today, now=None) -> list[dict]:
     now = now or timezone.now()
     enrolments = list(enrolments)
     ids = [e.organisation_id for e in enrolments]
-    measures, charts, last_data = _measures(ids)
-    extra = {"cycles": _open_cycles_past_end(ids, today), "questions": _unanswered(ids), "last_data": last_data}
-    scores, cycles = _progress_scores(ids, measures, charts)
+    # What the rows read of the measures, cycles, comments and scores is kept under a fingerprint of all of
+    # it (collaborative/summary_cache.py); what moves with the hour is read live with the enrolments.
+    key, measures = summary_cache.fingerprint(ids, today)
+    parts = summary_cache.cached(key, lambda: _summary_parts(ids, today))
+    charts, last_data, scores, cycles = parts["charts"], parts["last_data"], parts["scores"], parts["cycles"]
+    extra = {"cycles": parts["stuck"], "questions": parts["questions"], "last_data": last_data}
     rows = []
     for enrolment in enrolments:
         phase_list = list(enrolment.phases.all())
@@ -590,9 +593,28 @@ def summaries(enrolments, today, now=None) -> list[dict]:
                 "flags": found,
                 "flag_keys": {f.key for f in found},
                 "worst": flags.worst(found),
+                "summary_key": key,
             }
         )
     return rows
+
+
+def _summary_parts(ids, today) -> dict:
+    """What `summaries` keeps in the shared cache: the measures' signals (without their recent points, which
+    only the progress score reads), when each organisation's figures last changed, its cycles stuck past their
+    planned end, its unanswered questions, its progress score and its cycle counts."""
+    from dataclasses import replace
+
+    measures, charts, last_data = _measures(ids)
+    scores, cycles = _progress_scores(ids, measures, charts)
+    return {
+        "charts": {pk: replace(signal, chart=None) for pk, signal in charts.items()},
+        "last_data": last_data,
+        "stuck": dict(_open_cycles_past_end(ids, today)),
+        "questions": dict(_unanswered(ids)),
+        "scores": scores,
+        "cycles": cycles,
+    }
 
 
 def _days(today, day):
