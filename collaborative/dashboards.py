@@ -737,13 +737,14 @@ def board(user, today, filters: dict, now=None) -> dict:
         row["attendance"] = attendance.get(row["organisation"].pk, {"sets": 0, "people": 0})
     all_coaches = {a.user.pk: a.user for a in coaches}
     library = _library(collaborative)
+    grid = _grid_html(everyone, library)
     return {
         "rows": rows,
         "today": today,
         "collaborative": collaborative,
         "by_phase": _by_phase(everyone),
         "library": library,
-        "grid": [(row, _grid_cells(row, library)) for row in rows],
+        "grid": [(row, grid.get(row["organisation"].pk, "")) for row in rows],
         "scores": _score_spread(rows),
         "currency": _currency(rows),
         "pdsa_totals": {key: sum(r["cycles"][key] for r in rows) for key in ("started", "open", "completed")},
@@ -781,6 +782,18 @@ def _grid_cells(row, library) -> list[tuple[str, object, object]]:
         kind = "not_used" if measure is None else ("chart" if result is not None else "no_data")
         cells.append((kind, template, result))
     return cells
+
+
+def _grid_html(rows, library) -> dict[int, str]:
+    """organisation id -> its row of the icons grid, rendered: kept in the shared cache beside the summaries
+    it is drawn from (their fingerprint is in the key, with the library's measures as read), for every visible
+    organisation at once so that each filter reads the same entry."""
+    from .templatetags.programme import icon_cells
+
+    if not rows:
+        return {}
+    key = tiles.key("board-grid", rows[0]["summary_key"], [(t.pk, t.code, t.name) for t in library])
+    return tiles.cached(key, lambda: {r["organisation"].pk: icon_cells(_grid_cells(r, library)) for r in rows})
 
 
 def _score_spread(rows) -> list[tuple[object, int]]:
