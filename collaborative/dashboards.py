@@ -25,7 +25,7 @@ from qi_projects.models import ChangeTheory, ChangeTheoryElement, FocusPopulatio
 from qi_projects.pdsa import progress, scoring
 from qi_projects.pdsa.models import Comment, PdsaCycle, ProgressScore
 
-from . import flags, phases, registry, signals, tiles
+from . import flags, phases, registry, signals, summary_cache, tiles
 from .models import CoachingSession, Enrolment, Phase, PhaseEvent, PortfolioVisit, TeamMeeting
 
 NO_MEETING_DAYS = flags.NO_MEETING_DAYS
@@ -609,9 +609,12 @@ def summaries(enrolments, today, now=None) -> list[dict]:
     now = now or timezone.now()
     enrolments = list(enrolments)
     ids = [e.organisation_id for e in enrolments]
-    measures, charts, last_data = _measures(ids)
-    extra = {"cycles": _open_cycles_past_end(ids, today), "questions": _unanswered(ids), "last_data": last_data}
-    scores, cycles = _progress_scores(ids, measures, charts)
+    # What the rows read of the measures, cycles, comments and scores is kept under a fingerprint of all of
+    # it (collaborative/summary_cache.py); what moves with the hour is read live with the enrolments.
+    key, measures = summary_cache.fingerprint(ids, today)
+    parts = summary_cache.cached(key, lambda: _summary_parts(ids, today))
+    charts, last_data, scores, cycles = parts["charts"], parts["last_data"], parts["scores"], parts["cycles"]
+    extra = {"cycles": parts["stuck"], "questions": parts["questions"], "last_data": last_data}
     rows = []
     for enrolment in enrolments:
         phase_list = list(enrolment.phases.all())
@@ -639,9 +642,28 @@ def summaries(enrolments, today, now=None) -> list[dict]:
                 "flags": found,
                 "flag_keys": {f.key for f in found},
                 "worst": flags.worst(found),
+                "summary_key": key,
             }
         )
     return rows
+
+
+def _summary_parts(ids, today) -> dict:
+    """What `summaries` keeps in the shared cache: the measures' signals (without their recent points, which
+    only the progress score reads), when each organisation's figures last changed, its cycles stuck past their
+    planned end, its unanswered questions, its progress score and its cycle counts."""
+    from dataclasses import replace
+
+    measures, charts, last_data = _measures(ids)
+    scores, cycles = _progress_scores(ids, measures, charts)
+    return {
+        "charts": {pk: replace(signal, chart=None) for pk, signal in charts.items()},
+        "last_data": last_data,
+        "stuck": dict(_open_cycles_past_end(ids, today)),
+        "questions": dict(_unanswered(ids)),
+        "scores": scores,
+        "cycles": cycles,
+    }
 
 
 def _days(today, day):
@@ -764,13 +786,14 @@ def board(user, today, filters: dict, now=None) -> dict:
         row["attendance"] = attendance.get(row["organisation"].pk, {"sets": 0, "people": 0})
     all_coaches = {a.user.pk: a.user for a in coaches}
     library = _library(collaborative)
+    grid = _grid_html(everyone, library)
     return {
         "rows": rows,
         "today": today,
         "collaborative": collaborative,
         "by_phase": _by_phase(everyone),
         "library": library,
-        "grid": [(row, _grid_cells(row, library)) for row in rows],
+        "grid": [(row, grid.get(row["organisation"].pk, "")) for row in rows],
         "scores": _score_spread(rows),
         "currency": _currency(rows),
         "pdsa_totals": {key: sum(r["cycles"][key] for r in rows) for key in ("started", "open", "completed")},
@@ -808,6 +831,18 @@ def _grid_cells(row, library) -> list[tuple[str, object, object]]:
         kind = "not_used" if measure is None else ("chart" if result is not None else "no_data")
         cells.append((kind, template, result))
     return cells
+
+
+def _grid_html(rows, library) -> dict[int, str]:
+    """organisation id -> its row of the icons grid, rendered: kept in the shared cache beside the summaries
+    it is drawn from (their fingerprint is in the key, with the library's measures as read), for every visible
+    organisation at once so that each filter reads the same entry."""
+    from .templatetags.programme import icon_cells
+
+    if not rows:
+        return {}
+    key = tiles.key("board-grid", rows[0]["summary_key"], [(t.pk, t.code, t.name) for t in library])
+    return tiles.cached(key, lambda: {r["organisation"].pk: icon_cells(_grid_cells(r, library)) for r in rows})
 
 
 def _score_spread(rows) -> list[tuple[object, int]]:

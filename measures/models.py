@@ -355,7 +355,13 @@ class DataPoint(models.Model):
                 name="denominator_positive",
             ),
         ]
-        indexes = [models.Index(fields=["measure", "stratum", "period_start"])]
+        indexes = [
+            models.Index(fields=["measure", "stratum", "period_start"]),
+            # The portfolio's and the board's cache fingerprint (collaborative/summary_cache.py) probes
+            # each organisation's latest save and highest id: one index step each, not a scan of its figures.
+            models.Index(fields=["organisation", "updated_at"], name="datapoint_org_updated"),
+            models.Index(fields=["organisation", "id"], name="datapoint_org_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure.code} {self.period_start} {self.stratum}"
@@ -387,7 +393,10 @@ class DataPointRevision(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["measure", "period_start", "stratum"])]
+        indexes = [
+            models.Index(fields=["measure", "period_start", "stratum"]),
+            models.Index(fields=["organisation", "at"], name="revision_org_at"),  # the cache fingerprint's probe
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure_id} {self.period_start} {self.stratum} at {self.at}"
