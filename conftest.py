@@ -186,6 +186,8 @@ def browser_login(page):
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        # Wait for the sign-in to answer (the TOTP step or the landing page) before asking where we are.
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
         if "/2fa/authenticate" in page.url:
             page.get_by_label("Code", exact=True).fill(totp_code())
             page.get_by_role("button", name="Sign in").click()

@@ -132,6 +132,8 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_email_after_redelivery(ca
     time.sleep(6)  # past the visibility timeout (5 s) and the claim's lease (3 s)
     processes("worker", "w2")  # the broker redelivers the task to the new worker
     wait_for(lambda: "Sent once after a crash" in smtp.mailbox.subjects(), 60, "the email after redelivery")
+    # The server accepts the message a moment before the worker records it as sent.
+    wait_for(lambda: Delivery.objects.filter(pk=row.pk, status="sent").exists(), 30, "the delivery recorded as sent")
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 2)
     # And again, for good measure: the task sent twice more sends nothing.

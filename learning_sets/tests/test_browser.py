@@ -35,6 +35,7 @@ def sign_in(page, email, password="correct-horse-battery"):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # the sign-in has answered
     if "/2fa/authenticate" in page.url:
         page.get_by_label("Code", exact=True).fill(totp_code())
         page.get_by_role("button", name="Sign in").click()

@@ -33,6 +33,7 @@ def sign_in(page, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("amhe-demo-2026")
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)  # the sign-in has answered
     if "/2fa/authenticate" in page.url:
         page.get_by_label("Code", exact=True).fill(totp_code())
         page.get_by_role("button", name="Sign in").click()
