@@ -27,14 +27,9 @@ EVALUATION_PAGES = [
 
 @pytest.fixture
 def demo_data(transactional_db):
-    from collaborative import demo, registry
-    from learning_sets import demo as learning_sets_demo
+    from collaborative.management.commands.seed_demo import seed_everything
 
-    # as `manage.py seed_demo` does: the demo, its learning sets, then every registered demo seed
-    collaborative = demo.seed()["collaborative"]
-    learning_sets_demo.seed(collaborative)
-    for _name, seed in registry.demo_seeds.items():
-        seed(collaborative)
+    seed_everything()  # as `manage.py seed_demo` does
 
 
 def back_to_evaluation(page):

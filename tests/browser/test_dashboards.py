@@ -68,14 +68,9 @@ def test_the_printed_workspace_keeps_each_tile_inside_its_card(page, cast, brows
 
 @pytest.fixture
 def demo_data(transactional_db):
-    from collaborative import demo, registry
-    from learning_sets import demo as learning_sets_demo
+    from collaborative.management.commands.seed_demo import seed_everything
 
-    # as `manage.py seed_demo` does: the demo, its learning sets, then every registered demo seed
-    collaborative = demo.seed()["collaborative"]
-    learning_sets_demo.seed(collaborative)
-    for _name, seed in registry.demo_seeds.items():
-        seed(collaborative)
+    seed_everything()  # as `manage.py seed_demo` does
 
 
 def test_the_demo_workspace_prints_on_two_a4_pages_with_its_aim_measures_gaps_and_data_date(page, demo_data):

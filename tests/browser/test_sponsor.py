@@ -72,3 +72,23 @@ def test_the_sponsor_lands_on_their_summary_answers_an_ask_and_prints_it_on_one_
     pdf = page.pdf(format="A4")
     assert _pdf_pages(pdf) == 1
     assert page.console_errors == []
+
+
+def test_a_lead_raises_an_ask_from_the_workspace_is_refused_when_empty_and_marks_it_resolved(page, cast, browser_login):
+    browser_login("lead@a.example")
+    page.get_by_role("link", name="risks and asks for the sponsor").click()
+    expect(page.get_by_role("heading", name="Risks and asks")).to_be_visible()
+    page.get_by_text("Raise a risk or an ask").click()
+    page.get_by_role("button", name="Raise it").click()
+    # Nothing chosen: the messages stand by their fields and nothing is saved.
+    expect(page.get_by_text("Choose whether this is a risk or an ask.").first).to_be_visible()
+    with scopes_disabled():
+        assert not TeamAsk.objects.exists()
+    page.get_by_label("Ask", exact=True).check()
+    page.get_by_label("Describe it").fill("Two hours a week of protected time for the data champion")
+    page.get_by_role("button", name="Raise it").click()
+    card = page.locator(".nhsuk-card", has_text="Two hours a week of protected time")
+    expect(card.get_by_text("Not answered yet")).to_be_visible()
+    card.get_by_role("button", name=re.compile("^Mark resolved")).click()
+    expect(page.get_by_text("No open risks or asks.")).to_be_visible()
+    expect(page.get_by_role("region", name="Resolved risks and asks")).to_contain_text("Two hours a week")

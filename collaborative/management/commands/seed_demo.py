@@ -5,6 +5,15 @@ from collaborative import demo, registry
 from learning_sets import demo as learning_sets_demo
 
 
+def seed_everything() -> dict:
+    """The whole demo, as the command makes it: the programme, its learning sets, then every registered demo seed."""
+    result = demo.seed()
+    learning_sets_demo.seed(result["collaborative"])
+    for _name, seed in registry.demo_seeds.items():
+        seed(result["collaborative"])
+    return result
+
+
 class Command(BaseCommand):
     help = "Create the demo collaborative and its demo accounts (idempotent)."
 
@@ -17,10 +26,7 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with a published password; it refuses to run with DEBUG off. "
                 "Use --force only on a throwaway database."
             )
-        result = demo.seed()
-        learning_sets_demo.seed(result["collaborative"])
-        for _name, seed in registry.demo_seeds.items():
-            seed(result["collaborative"])
+        result = seed_everything()
         self.stdout.write(self.style.SUCCESS(f"Demo collaborative ready: {result['collaborative'].name}"))
         self.stdout.write(f"Demo logins (password {demo.DEMO_PASSWORD}):")
         for email, what in demo.demo_accounts():
